@@ -1,0 +1,683 @@
+/* loader.c - reading a policy file (INI, parsed by libinih) into a policy.
+ *
+ * libinih (Debian 12: r55) gives handlers no line numbers, splits lines over
+ * 199 bytes and continues indented lines. So every line first goes through
+ * reader(), which counts lines, rejects over-long and malformed ones, strips
+ * indentation, and tracks sections; inih then splits KEY = VALUE. */
+#include "policy_int.h"
+#include "values.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_LINE 199 /* bytes of a line, without its newline */
+#define ERRLEN 256
+#define SETTINGS_SECTION "portcullis"
+
+enum rkey { K_ENABLED, K_ACTION, K_PROTO, K_DIR, K_LOCAL, K_REMOTE, K_LPORT, K_RPORT,
+	    K_ICMP, K_LOG, K_DESC, K_RULE_MAX };
+
+/* The section being read: a rule, the settings, or a bad header (ignored). */
+enum section { SEC_NONE, SEC_RULE, SEC_SETTINGS, SEC_IGNORED };
+
+struct loader {
+	const char *file; /* name used in messages */
+	char *dir;        /* base of relative file: paths */
+	struct pc_diag *diag;
+	struct pc_policy *p;
+	FILE *f;          /* source: a file, or */
+	const char *str;  /* a string */
+	char *buf;
+	size_t bufcap;
+	int line;
+	enum section sec;
+	int sec_line;
+	bool settings_seen;
+	struct pc_rule r;      /* the rule being read */
+	uint32_t seen;         /* keys seen in this section, by index */
+	int key_line[K_RULE_MAX];
+	char *icmp_raw;        /* icmp-type waits for the protocol */
+};
+
+static void error(struct loader *L, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void error(struct loader *L, int line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pc_diag_add(L->diag, PC_DIAG_ERROR, L->file, line, "%s", msg);
+}
+
+/* ---- address lists, inline or file:PATH ---- */
+
+static char *resolve_path(struct loader *L, const char *path)
+{
+	char *full = NULL;
+
+	if (path[0] == '/' || !L->dir)
+		return strdup(path);
+	if (asprintf(&full, "%s/%s", L->dir, path) < 0)
+		return NULL;
+	return full;
+}
+
+static int push_prefix(struct pc_prefix **v, size_t *n, size_t *cap, const struct pc_prefix *p)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 64;
+		struct pc_prefix *nv = realloc(*v, c * sizeof(*nv));
+		if (!nv)
+			return -1;
+		*v = nv;
+		*cap = c;
+	}
+	(*v)[(*n)++] = *p;
+	return 0;
+}
+
+/* Reads one address or CIDR a line; '#' starts a comment. Errors name the
+ * address file and its line. Returns 0, or -1 (errors reported). */
+static int read_addr_file(struct loader *L, const char *path, struct pc_prefix **v, size_t *n)
+{
+	char *full = resolve_path(L, path), *line = NULL, err[ERRLEN];
+	size_t cap = 0, lcap = 0;
+	int lineno = 0, rc = -1, bad = 0;
+	FILE *f = full ? fopen(full, "re") : NULL;
+
+	*v = NULL;
+	*n = 0;
+	if (!f) {
+		error(L, L->line, "cannot read address file '%s': %s", full ? full : path, strerror(errno));
+		goto out;
+	}
+	while (getline(&line, &lcap, f) >= 0) {
+		struct pc_prefix p;
+		char *s = line, *hash = strchr(line, '#');
+		lineno++;
+		if (hash)
+			*hash = '\0';
+		s += strspn(s, " \t\r\n");
+		s[strcspn(s, " \t\r\n")] = '\0';
+		if (!*s)
+			continue;
+		if (pc_prefix_parse(s, &p, err, sizeof(err)) < 0) {
+			pc_diag_add(L->diag, PC_DIAG_ERROR, full, lineno, "%s", err);
+			bad++;
+		} else if (push_prefix(v, n, &cap, &p) < 0) {
+			error(L, L->line, "out of memory reading '%s'", full);
+			goto out;
+		}
+	}
+	if (ferror(f))
+		error(L, L->line, "cannot read address file '%s': %s", full, strerror(errno));
+	else if (!*n && !bad)
+		error(L, L->line, "address file '%s' lists no address", full);
+	else if (!bad)
+		rc = 0;
+out:
+	if (f)
+		fclose(f);
+	if (rc < 0) {
+		free(*v);
+		*v = NULL;
+		*n = 0;
+	}
+	free(line);
+	free(full);
+	return rc;
+}
+
+static int set_addresses(struct loader *L, struct pc_prefix **v, size_t *n, const char *val,
+			 char *err, size_t len)
+{
+	struct pc_prefix *nv;
+	size_t nn;
+
+	if (!strncmp(val, "file:", 5)) {
+		if (read_addr_file(L, val + 5, &nv, &nn) < 0) {
+			err[0] = '\0'; /* already reported */
+			return -1;
+		}
+	} else if (pc_parse_prefixes(val, &nv, &nn, err, len) < 0) {
+		return -1;
+	}
+	free(*v);
+	*v = nv;
+	*n = nn;
+	return 0;
+}
+
+/* ---- rule keys ---- */
+
+static const char *const yes_no[] = { "no", "yes", NULL };
+static const char *const actions[] = { "deny", "permit", NULL };
+static const char *const dirs[] = { "in", "out", "both", NULL };
+static const char *const rule_logs[] = { "default", "yes", "no", NULL };
+
+static int word(const char *val, const char *const *names, int *out, char *err, size_t len)
+{
+	return pc_parse_word(val, names, out, err, len);
+}
+
+static int set_rule_key(struct loader *L, enum rkey k, const char *val, char *err, size_t len)
+{
+	struct pc_rule *r = &L->r;
+	int w = 0, rc = 0;
+
+	switch (k) {
+	case K_ENABLED:
+		rc = word(val, yes_no, &w, err, len);
+		r->enabled = w == 1;
+		return rc;
+	case K_ACTION:
+		rc = word(val, actions, &w, err, len);
+		r->action = w == 1 ? PC_PERMIT : PC_DENY;
+		return rc;
+	case K_PROTO:
+		return pc_parse_proto(val, &r->proto, err, len);
+	case K_DIR:
+		rc = word(val, dirs, &w, err, len);
+		r->dir = (enum pc_dir)(w + 1);
+		return rc;
+	case K_LOCAL:
+		return set_addresses(L, &r->local, &r->n_local, val, err, len);
+	case K_REMOTE:
+		return set_addresses(L, &r->remote, &r->n_remote, val, err, len);
+	case K_LPORT:
+		free(r->lport);
+		r->lport = NULL;
+		return pc_parse_ports(val, &r->lport, &r->n_lport, err, len);
+	case K_RPORT:
+		free(r->rport);
+		r->rport = NULL;
+		return pc_parse_ports(val, &r->rport, &r->n_rport, err, len);
+	case K_ICMP:
+		return (L->icmp_raw = strdup(val)) ? 0 : -1;
+	case K_LOG:
+		rc = word(val, rule_logs, &w, err, len);
+		r->log = (enum pc_rule_log)w;
+		return rc;
+	case K_DESC:
+		free(r->description);
+		return (r->description = strdup(val)) ? 0 : -1;
+	case K_RULE_MAX:
+		break;
+	}
+	return -1;
+}
+
+static const char *const rule_key_names[K_RULE_MAX] = {
+	[K_ENABLED] = "enabled",        [K_ACTION] = "action",
+	[K_PROTO] = "protocol",         [K_DIR] = "direction",
+	[K_LOCAL] = "local-address",    [K_REMOTE] = "remote-address",
+	[K_LPORT] = "local-port",       [K_RPORT] = "remote-port",
+	[K_ICMP] = "icmp-type",         [K_LOG] = "log",
+	[K_DESC] = "description",
+};
+
+/* ---- [portcullis] settings ---- */
+
+static int set_path(char **dst, const char *val, char *err, size_t len)
+{
+	if (val[0] != '/') {
+		snprintf(err, len, "'%s' is not an absolute path", val);
+		return -1;
+	}
+	free(*dst);
+	return (*dst = strdup(val)) ? 0 : -1;
+}
+
+static int set_queue(struct pc_settings *s, const char *val, char *err, size_t len)
+{
+	char buf[32];
+	unsigned long lo, hi;
+
+	snprintf(buf, sizeof(buf), "%s", val);
+	char *dash = strchr(buf, '-');
+	if (dash)
+		*dash++ = '\0';
+	if (pc_parse_uint(buf, 65535, &lo, err, len) < 0)
+		return -1;
+	hi = lo;
+	if (dash && pc_parse_uint(dash, 65535, &hi, err, len) < 0)
+		return -1;
+	if (hi < lo || hi - lo >= 64) {
+		snprintf(err, len, "queue range '%s' must be N-M with N <= M and at most 64 queues", val);
+		return -1;
+	}
+	s->queue_lo = (unsigned)lo;
+	s->queue_hi = (unsigned)hi;
+	return 0;
+}
+
+static int set_log_target(struct pc_settings *s, const char *val, char *err, size_t len)
+{
+	static const char *const targets[] = { "syslog", "stderr", NULL };
+	int w;
+
+	if (!strncmp(val, "file:", 5)) {
+		s->log_target = PC_LOGT_FILE;
+		return set_path(&s->log_file, val + 5, err, len);
+	}
+	if (word(val, targets, &w, err, len) < 0) {
+		snprintf(err, len, "'%s' is not one of: syslog stderr file:PATH", val);
+		return -1;
+	}
+	s->log_target = (enum pc_log_target)w;
+	return 0;
+}
+
+enum skey { S_DEFAULT, S_QUEUE, S_FAIL, S_LOG, S_LOG_TARGET, S_LOG_FORMAT, S_LOG_RATE,
+	    S_PID_FILE, S_STATUS_FILE, S_MAX };
+
+static const char *const setting_names[S_MAX] = {
+	[S_DEFAULT] = "default",       [S_QUEUE] = "queue",
+	[S_FAIL] = "fail",             [S_LOG] = "log",
+	[S_LOG_TARGET] = "log-target", [S_LOG_FORMAT] = "log-format",
+	[S_LOG_RATE] = "log-rate",     [S_PID_FILE] = "pid-file",
+	[S_STATUS_FILE] = "status-file",
+};
+
+static int set_log_rate(struct pc_settings *s, const char *val, char *err, size_t len)
+{
+	unsigned long n;
+
+	if (pc_parse_uint(val, 1000000, &n, err, len) < 0)
+		return -1;
+	if (n == 0) {
+		snprintf(err, len, "log-rate must be at least 1 (log = none logs nothing)");
+		return -1;
+	}
+	s->log_rate = (unsigned)n;
+	return 0;
+}
+
+static int set_setting(struct pc_settings *s, enum skey k, const char *val, char *err, size_t len)
+{
+	static const char *const verdicts[] = { "deny", "permit", NULL };
+	static const char *const fails[] = { "closed", "open", NULL };
+	static const char *const logs[] = { "none", "deny", "all", NULL };
+	static const char *const formats[] = { "text", "json", NULL };
+	int w = 0, rc;
+
+	switch (k) {
+	case S_DEFAULT:
+		rc = word(val, verdicts, &w, err, len);
+		s->dflt = w ? PC_PERMIT : PC_DENY;
+		return rc;
+	case S_FAIL:
+		rc = word(val, fails, &w, err, len);
+		s->fail_open = w == 1;
+		return rc;
+	case S_LOG:
+		rc = word(val, logs, &w, err, len);
+		s->log = (enum pc_log_mode)w;
+		return rc;
+	case S_LOG_FORMAT:
+		rc = word(val, formats, &w, err, len);
+		s->log_format = (enum pc_log_format)w;
+		return rc;
+	case S_LOG_RATE:
+		return set_log_rate(s, val, err, len);
+	case S_QUEUE:
+		return set_queue(s, val, err, len);
+	case S_LOG_TARGET:
+		return set_log_target(s, val, err, len);
+	case S_PID_FILE:
+		return set_path(&s->pid_file, val, err, len);
+	case S_STATUS_FILE:
+		return set_path(&s->status_file, val, err, len);
+	case S_MAX:
+		break;
+	}
+	return -1;
+}
+
+/* ---- sections ---- */
+
+static bool any_port_key(const struct loader *L)
+{
+	return L->seen & ((1u << K_LPORT) | (1u << K_RPORT));
+}
+
+static unsigned families(const struct pc_prefix *v, size_t n)
+{
+	unsigned f = 0;
+	for (size_t i = 0; i < n; i++)
+		f |= v[i].family == PC_FAM_V4 ? 1u : v[i].family == PC_FAM_V6 ? 2u : 3u;
+	return f;
+}
+
+static void check_rule(struct loader *L)
+{
+	struct pc_rule *r = &L->r;
+	char err[ERRLEN];
+
+	if (!(L->seen & (1u << K_ACTION)))
+		error(L, L->sec_line, "rule '%s' has no action (action = permit or deny)", r->name);
+	if (any_port_key(L) && r->proto != 6 && r->proto != 17) {
+		enum rkey k = L->seen & (1u << K_LPORT) ? K_LPORT : K_RPORT;
+		error(L, L->key_line[k], "%s needs protocol = tcp or udp", rule_key_names[k]);
+	}
+	if (L->icmp_raw && r->proto != 1 && r->proto != 58) {
+		error(L, L->key_line[K_ICMP], "icmp-type needs protocol = icmp or icmpv6");
+	} else if (L->icmp_raw) {
+		free(r->icmp);
+		r->icmp = NULL;
+		if (pc_parse_icmp(L->icmp_raw, r->proto, &r->icmp, &r->n_icmp, err, sizeof(err)) < 0)
+			error(L, L->key_line[K_ICMP], "icmp-type: %s", err);
+	}
+	if (!(families(r->remote, r->n_remote) & families(r->local, r->n_local)))
+		error(L, L->sec_line, "rule '%s': local-address and remote-address share no "
+		      "address family, so it can never match", r->name);
+}
+
+static int rule_defaults(struct pc_rule *r)
+{
+	static const struct pc_portrange any_port = { 0, 65535 };
+	static const struct pc_icmpspec any_icmp = { PC_ICMP_ANY, PC_ICMP_ANY };
+
+	r->enabled = true;
+	r->proto = PC_PROTO_ANY;
+	r->dir = PC_DIR_BOTH;
+	r->remote = calloc(1, sizeof(*r->remote));
+	r->local = calloc(1, sizeof(*r->local));
+	r->lport = malloc(sizeof(*r->lport));
+	r->rport = malloc(sizeof(*r->rport));
+	r->icmp = malloc(sizeof(*r->icmp));
+	if (!r->remote || !r->local || !r->lport || !r->rport || !r->icmp)
+		return -1;
+	r->n_remote = r->n_local = r->n_lport = r->n_rport = r->n_icmp = 1;
+	*r->lport = *r->rport = any_port;
+	*r->icmp = any_icmp;
+	return 0;
+}
+
+/* Finishes the section in progress: a rule is checked and added. */
+static void end_section(struct loader *L)
+{
+	if (L->sec == SEC_RULE) {
+		check_rule(L);
+		if (pc_policy_take(L->p, &L->r) < 0)
+			error(L, L->sec_line, "out of memory");
+	}
+	pc_rule_clear(&L->r);
+	free(L->icmp_raw);
+	L->icmp_raw = NULL;
+	L->seen = 0;
+	L->sec = SEC_NONE;
+}
+
+static bool valid_name(const char *name)
+{
+	if (!*name)
+		return false;
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		if (*c < 0x20 || *c == 0x7f || *c == '"' || *c == '\\' || *c == '[' || *c == ']')
+			return false;
+	return true;
+}
+
+static void begin_section(struct loader *L, const char *name)
+{
+	end_section(L);
+	L->sec_line = L->line;
+	L->sec = SEC_IGNORED;
+	if (!strcmp(name, SETTINGS_SECTION)) {
+		if (L->settings_seen)
+			error(L, L->line, "duplicate section [%s]", SETTINGS_SECTION);
+		else
+			L->sec = SEC_SETTINGS;
+		L->settings_seen = true;
+		return;
+	}
+	if (!valid_name(name)) {
+		error(L, L->line, "invalid rule name '%s' (printable, without \" \\ [ ])", name);
+		return;
+	}
+	long prev = pc_policy_find(L->p, name);
+	if (prev >= 0) {
+		error(L, L->line, "duplicate rule name '%s' (first defined at line %d)", name,
+		      pc_policy_rules(L->p, &(size_t){ 0 })[prev].line);
+		return;
+	}
+	if (rule_defaults(&L->r) < 0 || !(L->r.name = strdup(name))) {
+		error(L, L->line, "out of memory");
+		pc_rule_clear(&L->r);
+		return;
+	}
+	L->r.line = L->line;
+	L->sec = SEC_RULE;
+}
+
+/* ---- keys ---- */
+
+static int key_index(const char *const *names, int n, const char *key)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(names[i], key))
+			return i;
+	return -1;
+}
+
+static void key_list(const char *const *names, int n, char *buf, size_t len)
+{
+	size_t used = 0;
+	for (int i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", names[i]);
+}
+
+/* Marks key k of the section as seen; false (reported) when it was already. */
+static bool first_time(struct loader *L, int k, const char *name)
+{
+	if (L->seen & (1u << k)) {
+		error(L, L->line, "duplicate key '%s' (first at line %d)", name, L->key_line[k]);
+		return false;
+	}
+	L->seen |= 1u << k;
+	L->key_line[k] = L->line;
+	return true;
+}
+
+static void section_key(struct loader *L, const char *name, const char *value)
+{
+	bool rule = L->sec == SEC_RULE;
+	const char *const *names = rule ? rule_key_names : setting_names;
+	int n = rule ? K_RULE_MAX : S_MAX;
+	char err[ERRLEN] = "out of memory", list[512];
+	int k = key_index(names, n, name);
+
+	if (k < 0) {
+		key_list(names, n, list, sizeof(list));
+		if (rule)
+			error(L, L->line, "unknown key '%s' in rule '%s' (keys: %s)", name, L->r.name, list);
+		else
+			error(L, L->line, "unknown setting '%s' (settings: %s)", name, list);
+		return;
+	}
+	if (!first_time(L, k, name))
+		return;
+	int rc = rule ? set_rule_key(L, (enum rkey)k, value, err, sizeof(err))
+		      : set_setting(&L->p->set, (enum skey)k, value, err, sizeof(err));
+	if (rc < 0 && err[0])
+		error(L, L->line, "%s: %s", name, err);
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct loader *L = user;
+
+	(void)section; /* the reader tracks sections, with their lines */
+	if (L->sec == SEC_NONE)
+		error(L, L->line, "'%s' is outside any section ([portcullis] or [rule name])", name);
+	else if (L->sec != SEC_IGNORED)
+		section_key(L, name, value);
+	return 1;
+}
+
+/* ---- lines ---- */
+
+/* The next line without its line end, or NULL at the end; *len its length. */
+static char *next_raw(struct loader *L, size_t *len)
+{
+	if (L->f) {
+		ssize_t n = getline(&L->buf, &L->bufcap, L->f);
+		if (n < 0)
+			return NULL;
+		*len = (size_t)n;
+	} else {
+		if (!*L->str)
+			return NULL;
+		const char *nl = strchr(L->str, '\n');
+		size_t n = nl ? (size_t)(nl - L->str) + 1 : strlen(L->str);
+		if (n + 1 > L->bufcap) {
+			char *b = realloc(L->buf, n + 1);
+			if (!b)
+				return NULL;
+			L->buf = b;
+			L->bufcap = n + 1;
+		}
+		memcpy(L->buf, L->str, n);
+		L->buf[n] = '\0';
+		L->str += n;
+		*len = n;
+	}
+	while (*len && (L->buf[*len - 1] == '\n' || L->buf[*len - 1] == '\r'))
+		L->buf[--*len] = '\0';
+	return L->buf;
+}
+
+static const char *header(struct loader *L, char *line)
+{
+	char *end = line + strlen(line);
+
+	while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	if (end - line < 2 || end[-1] != ']') {
+		end_section(L);
+		L->sec = SEC_IGNORED;
+		error(L, L->line, "malformed section header (expected [rule name])");
+		return "";
+	}
+	end[-1] = '\0';
+	char *name = line + 1 + strspn(line + 1, " \t");
+	for (char *e = name + strlen(name); e > name && (e[-1] == ' ' || e[-1] == '\t');)
+		*--e = '\0';
+	begin_section(L, name);
+	return "[x]"; /* inih only needs to know a section began */
+}
+
+/* What inih gets for this line: the line, or "" when it is handled here. */
+static const char *classify(struct loader *L, char *line, size_t len)
+{
+	if (strlen(line) != len) {
+		error(L, L->line, "line contains a NUL byte");
+		return "";
+	}
+	if (len > MAX_LINE) {
+		error(L, L->line, "line is too long (%zu bytes, at most %d)", len, MAX_LINE);
+		return "";
+	}
+	if (L->line == 1 && !strncmp(line, "\xEF\xBB\xBF", 3))
+		line += 3;
+	line += strspn(line, " \t");
+	if (!*line || *line == '#' || *line == ';')
+		return "";
+	if (*line == '[')
+		return header(L, line);
+	const char *eq = strchr(line, '='), *colon = strchr(line, ':');
+	if (!eq || eq == line || (colon && colon < eq)) {
+		error(L, L->line, "expected KEY = VALUE or [rule name]");
+		return "";
+	}
+	return line;
+}
+
+static char *reader(char *str, int num, void *stream)
+{
+	struct loader *L = stream;
+	size_t len;
+	char *line = next_raw(L, &len);
+
+	if (!line)
+		return NULL;
+	L->line++;
+	snprintf(str, (size_t)num, "%s", classify(L, line, len));
+	return str;
+}
+
+/* ---- entry points ---- */
+
+static struct pc_policy *load(struct loader *L)
+{
+	size_t before = pc_diag_errors(L->diag);
+
+	L->p = pc_policy_new();
+	if (!L->p) {
+		error(L, 0, "out of memory");
+		return NULL;
+	}
+	int rc = ini_parse_stream(reader, L, handler, L);
+	end_section(L);
+	if (L->f && ferror(L->f))
+		error(L, 0, "read error: %s", strerror(errno));
+	else if (rc > 0 && pc_diag_errors(L->diag) == before)
+		error(L, rc, "syntax error");
+	else if (rc < 0)
+		error(L, 0, "out of memory");
+	free(L->buf);
+	free(L->dir);
+	if (pc_diag_errors(L->diag) > before) {
+		pc_policy_free(L->p);
+		return NULL;
+	}
+	return L->p;
+}
+
+struct pc_policy *pc_policy_load(const char *path, struct pc_diag *diag)
+{
+	struct loader L = { .file = path, .diag = diag };
+	char *copy = strdup(path);
+	struct pc_policy *p = NULL;
+
+	if (!copy) {
+		pc_diag_add(diag, PC_DIAG_ERROR, path, 0, "out of memory");
+		return NULL;
+	}
+	L.dir = strdup(dirname(copy));
+	free(copy);
+	L.f = fopen(path, "re");
+	if (!L.f) {
+		pc_diag_add(diag, PC_DIAG_ERROR, path, 0, "cannot open: %s", strerror(errno));
+		free(L.dir);
+		return NULL;
+	}
+	p = load(&L);
+	fclose(L.f);
+	if (p && !(p->path = strdup(path))) {
+		pc_policy_free(p);
+		pc_diag_add(diag, PC_DIAG_ERROR, path, 0, "out of memory");
+		return NULL;
+	}
+	return p;
+}
+
+struct pc_policy *pc_policy_load_string(const char *text, const char *name, struct pc_diag *diag)
+{
+	struct loader L = { .file = name, .diag = diag, .str = text };
+	char *copy = strdup(name);
+
+	L.dir = copy ? strdup(dirname(copy)) : NULL;
+	free(copy);
+	return load(&L);
+}

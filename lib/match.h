@@ -1,0 +1,67 @@
+/* match.h - best-match semantics: per-rule matching, specificity, and the
+ * linear reference (the oracle the index is tested against) */
+#ifndef PC_MATCH_H
+#define PC_MATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "packet.h"
+#include "policy.h"
+#include "rule.h"
+
+/* How specifically a rule matched a packet, from its best element in each field. */
+struct pc_spec {
+	uint8_t rplen;       /* remote-address prefix length */
+	uint8_t lplen;       /* local-address prefix length */
+	uint8_t proto;       /* 1 when the rule names a protocol */
+	uint8_t icmp;        /* 2 type and code, 1 type, 0 any */
+	uint32_t lwidth;     /* local-port range width, 65536 for any */
+	uint32_t rwidth;     /* remote-port range width */
+	uint8_t dir;         /* 1 when the rule says in or out */
+};
+
+/* The fields of the order, most significant first; PC_FIELD_NONE if equal. */
+enum pc_field {
+	PC_FIELD_NONE = 0,
+	PC_FIELD_REMOTE,
+	PC_FIELD_LOCAL,
+	PC_FIELD_PROTO,
+	PC_FIELD_LPORT,
+	PC_FIELD_RPORT,
+	PC_FIELD_ICMP,
+	PC_FIELD_DIR,
+	PC_FIELD_ACTION, /* tie: deny beats permit */
+	PC_FIELD_ORDER,  /* tie: the rule defined first */
+};
+
+/* True when rule r matches pkt; then *spec (may be NULL) is its specificity. */
+bool pc_rule_match(const struct pc_rule *r, const struct pc_pkt *pkt, struct pc_spec *spec);
+
+/* <0 when a is more specific than b, >0 when less, 0 when equal; *field
+ * (may be NULL) is set to the field that settled it. */
+int pc_spec_cmp(const struct pc_spec *a, const struct pc_spec *b, enum pc_field *field);
+
+/* A matching rule and how it matched. */
+struct pc_candidate {
+	size_t rule;
+	struct pc_spec spec;
+};
+
+/* <0 when candidate a beats b (specificity, then deny, then earlier). */
+int pc_candidate_cmp(const struct pc_rule *rules, const struct pc_candidate *a,
+		     const struct pc_candidate *b, enum pc_field *field);
+
+/* Every enabled rule matching pkt, best first, into out (room for max);
+ * returns how many matched (may exceed max: only max are stored). */
+size_t pc_linear_matches(const struct pc_policy *p, const struct pc_pkt *pkt,
+			 struct pc_candidate *out, size_t max);
+
+/* The deciding rule by a linear scan: its index, or -1 when none matches. */
+long pc_linear_lookup(const struct pc_policy *p, const struct pc_pkt *pkt);
+
+/* Name of a field as in the policy file ("remote-address", ...). */
+const char *pc_field_name(enum pc_field f);
+
+#endif

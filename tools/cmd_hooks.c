@@ -1,0 +1,190 @@
+/* cmd_hooks.c - "portcullis hooks up|down": the iptables/ip6tables hook chains */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "diag.h"
+#include "hooks.h"
+#include "policy.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: portcullis hooks up|down [-c FILE] [--cpu-fanout]\n"
+		   "  up    install or update the chains %s and %s (iptables and ip6tables)\n"
+		   "        from the queue and fail settings of the policy\n"
+		   "  down  remove them (the policy is not read)\n",
+		PC_HOOK_CHAIN_IN, PC_HOOK_CHAIN_OUT);
+}
+
+/* In the child: stdin from the pipe (or as is), stdout/stderr to /dev/null
+ * as flags say, then the program. Never returns. */
+static void child(const char *const *argv, int in_fd, int flags)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (in_fd >= 0 && dup2(in_fd, STDIN_FILENO) < 0)
+		_exit(127);
+	if (null >= 0 && (flags & PC_RUN_NO_STDOUT))
+		dup2(null, STDOUT_FILENO);
+	if (null >= 0 && (flags & PC_RUN_NO_STDERR))
+		dup2(null, STDERR_FILENO);
+	/* execvp's argv is not const-qualified but is not written either */
+	execvp(argv[0], (char *const *)(uintptr_t)argv);
+	fprintf(stderr, "portcullis: cannot run %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+/* Writes all of text to fd. Returns 0, or -1 with errno. */
+static int write_all(int fd, const char *text)
+{
+	size_t len = strlen(text);
+
+	while (len) {
+		ssize_t n = write(fd, text, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		text += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Waits for pid. Returns its exit status, or -1 with errno. */
+static int wait_child(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	errno = EINTR; /* killed by a signal */
+	return -1;
+}
+
+/* pc_hooks_run_fn running the real program: fork and execvp, no shell. */
+static int run_program(void *ctx, const char *const *argv, const char *input, int flags)
+{
+	int fds[2] = { -1, -1 };
+	int ret = -1, saved;
+	pid_t pid;
+
+	(void)ctx;
+	if (input && pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		goto out;
+	if (pid == 0)
+		child(argv, fds[0], flags);
+	if (input) {
+		close(fds[0]);
+		fds[0] = -1;
+		/* a failed write shows as the program's failure (it read no rules) */
+		write_all(fds[1], input);
+		close(fds[1]);
+		fds[1] = -1;
+	}
+	ret = wait_child(pid);
+out:
+	saved = errno;
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	errno = saved;
+	return ret;
+}
+
+/* Reads the hook settings of the policy at path into c. Returns 0, or -1
+ * after printing the policy's errors. */
+static int read_conf(const char *path, struct pc_hooks_conf *c)
+{
+	struct pc_diag *diag = pc_diag_new();
+	struct pc_policy *p = NULL;
+	const struct pc_settings *s;
+	int ret = -1;
+
+	if (!diag) {
+		fprintf(stderr, "portcullis: %s\n", strerror(errno));
+		return -1;
+	}
+	p = pc_policy_load(path, diag);
+	pc_diag_print(diag, stderr);
+	if (!p)
+		goto out;
+	s = pc_policy_settings(p);
+	c->queue_lo = s->queue_lo;
+	c->queue_hi = s->queue_hi;
+	c->fail_open = s->fail_open;
+	ret = 0;
+out:
+	pc_policy_free(p);
+	pc_diag_free(diag);
+	return ret;
+}
+
+enum { OPT_CPU_FANOUT = 256 };
+
+static const struct option options[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "cpu-fanout", no_argument, NULL, OPT_CPU_FANOUT },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int pc_cmd_hooks(int argc, char **argv)
+{
+	const struct pc_hooks_runner runner = { run_program, NULL };
+	struct pc_hooks_conf conf = { 0 };
+	const char *path = PC_DEFAULT_CONF;
+	char err[512];
+	int opt, rc;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
+		if (opt == 'c') {
+			path = optarg;
+		} else if (opt == OPT_CPU_FANOUT) {
+			conf.cpu_fanout = true;
+		} else if (opt == 'h') {
+			usage(stdout);
+			return 0;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1 || (strcmp(argv[optind], "up") && strcmp(argv[optind], "down"))) {
+		usage(stderr);
+		return 2;
+	}
+	/* a program that exits before reading its input must not kill us */
+	signal(SIGPIPE, SIG_IGN);
+	if (!strcmp(argv[optind], "down")) {
+		rc = pc_hooks_down(&runner, err, sizeof(err));
+	} else {
+		if (read_conf(path, &conf) < 0)
+			return 1;
+		rc = pc_hooks_up(&conf, &runner, err, sizeof(err));
+	}
+	if (rc < 0) {
+		fprintf(stderr, "portcullis: hooks %s: %s\n", argv[optind], err);
+		if (!strcmp(argv[optind], "up"))
+			fprintf(stderr, "portcullis: 'portcullis hooks down' removes what was installed\n");
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# CLI tests for portcullis check and explain. Usage: run.sh BUILD_DIR
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:-build}" && pwd)
+pc="$build/portcullis"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0 passes=0
+
+ok() { passes=$((passes + 1)); echo "PASS $1"; }
+bad() { fails=$((fails + 1)); echo "FAIL $1"; shift; printf '  %s\n' "$@"; }
+# expect NAME WANT_RC CMD...: runs CMD, stdout/stderr in $tmp/out, $tmp/err
+expect_rc() {
+	local name=$1 want=$2; shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	if [ "$rc" -eq "$want" ]; then ok "$name"; else bad "$name" "exit $rc, wanted $want" "$(cat "$tmp/err")"; fi
+}
+has() { # has NAME FILE PATTERN
+	if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "no '$3' in:" "$(cat "$2")"; fi
+}
+
+cd "$here"
+expect_rc "check: good policy exits 0" 0 "$pc" check -c policy.conf
+has "check: says configuration OK" "$tmp/out" "configuration OK"
+has "check: summary counts rules" "$tmp/out" "policy.conf: 9 rules, 8 enabled"
+
+expect_rc "check: bad policy exits 1" 1 "$pc" check -c bad.conf
+has "check: bad default named with its line" "$tmp/err" "bad.conf:2: default:"
+has "check: missing action at the section line" "$tmp/err" "bad.conf:4: rule 'No action' has no action"
+has "check: port out of range" "$tmp/err" "bad.conf:10: local-port: 70000 is out of range"
+has "check: ports without tcp/udp" "$tmp/err" "bad.conf:14: local-port needs protocol = tcp or udp"
+has "check: host bits in a prefix" "$tmp/err" "bad.conf:18: remote-address:"
+n=$(grep -c '^bad.conf:' "$tmp/err")
+[ "$n" -eq 5 ] && ok "check: all 5 errors reported" || bad "check: all 5 errors reported" "got $n"
+
+expect_rc "check: missing file exits 1" 1 "$pc" check -c "$tmp/nonexistent.conf"
+has "check: missing file named" "$tmp/err" "nonexistent.conf: cannot open"
+
+expect_rc "check: shadowed rule is a warning, exit 0" 0 "$pc" check -c shadowed.conf
+has "check: warns about the dead permit" "$tmp/err" "shadowed.conf:6: warning: rule 'Permit web'"
+has "check: still OK" "$tmp/out" "configuration OK"
+
+expect_rc "explain: packets exit 0" 0 "$pc" explain -c policy.conf <packets.txt
+if diff -u packets.expected "$tmp/out" >"$tmp/diff"; then ok "explain: verdicts as expected"
+else bad "explain: verdicts as expected" "$(cat "$tmp/diff")"; fi
+
+printf 'in tcp 192.0.2.10 192.0.2.1 51000 80\nin tcp nonsense\nout udp 192.0.2.1 192.0.2.53 40000 53\n' \
+	>"$tmp/mixed"
+expect_rc "explain: a bad line makes exit 1" 1 "$pc" explain -c policy.conf <"$tmp/mixed"
+has "explain: bad line reported with its number" "$tmp/err" "stdin:2:"
+n=$(wc -l <"$tmp/out")
+[ "$n" -eq 2 ] && ok "explain: other lines still answered" || bad "explain: other lines still answered" "got $n lines"
+
+echo 'in tcp 192.0.2.10 192.0.2.1 51000 80' >"$tmp/one"
+expect_rc "explain -v: exits 0" 0 "$pc" explain -v -c policy.conf <"$tmp/one"
+has "explain -v: names the runner-up and the settling field" "$tmp/out" \
+	"beats	Deny TCP (deny)	on local-port: width 1 vs 65536"
+echo 'in udp 192.0.2.10 192.0.2.1 5000 5000' >"$tmp/one"
+expect_rc "explain -v: default" 0 "$pc" explain -v -c policy.conf <"$tmp/one"
+
+expect_rc "unknown subcommand exits 2" 2 "$pc" frobnicate
+printf '\n%d passed, %d failed\n' "$passes" "$fails"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The test suite: build with warnings as errors, unit tests, unit tests again
+# under ASan+UBSan, CLI tests, end-to-end tests in network namespaces.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=${JOBS:-2}
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "build (warnings are errors)"
+cmake -S . -B build -DPC_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+
+step "unit tests"
+(cd build && ctest --output-on-failure)
+
+step "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake -S . -B build-asan -DPC_WERROR=ON -DPC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build-asan -j"$jobs"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure)
+
+step "CLI tests"
+bash tests/cli/run.sh build
+
+step "end-to-end tests (network namespaces)"
+bash tests/e2e/run.sh build

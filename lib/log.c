@@ -1,0 +1,112 @@
+/* log.c - the daemon's own messages, to stderr or syslog */
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+static bool log_stderr = true;
+static bool log_debug_on;
+
+void pc_log_open(const char *ident, bool to_stderr)
+{
+	log_stderr = to_stderr;
+	if (!to_stderr)
+		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void pc_log_verbose(bool on)
+{
+	log_debug_on = on;
+}
+
+void pc_log_close(void)
+{
+	if (!log_stderr)
+		closelog();
+	log_stderr = true;
+}
+
+/* Writes one message; err is an errno value to append, or 0. */
+__attribute__((format(printf, 3, 0)))
+static void log_vwrite(int pri, int err, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (log_stderr) {
+		if (err)
+			fprintf(stderr, "%s: %s\n", msg, strerror(err));
+		else
+			fprintf(stderr, "%s\n", msg);
+		fflush(stderr);
+	} else if (err) {
+		syslog(pri, "%s: %s", msg, strerror(err));
+	} else {
+		syslog(pri, "%s", msg);
+	}
+}
+
+void pc_log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_INFO, 0, fmt, ap);
+	va_end(ap);
+}
+
+void pc_log_warn(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_WARNING, err, fmt, ap);
+	va_end(ap);
+	errno = err;
+}
+
+void pc_log_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_WARNING, 0, fmt, ap);
+	va_end(ap);
+}
+
+void pc_log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!log_debug_on)
+		return;
+	va_start(ap, fmt);
+	log_vwrite(LOG_DEBUG, 0, fmt, ap);
+	va_end(ap);
+}
+
+void pc_fatal(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_ERR, err, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void pc_fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_ERR, 0, fmt, ap);
+	va_end(ap);
+	exit(1);
+}

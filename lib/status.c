@@ -1,0 +1,363 @@
+/* status.c - writing and reading the daemon's status file */
+#include "status.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STATUS_MAX_BYTES (64u << 20)
+
+enum ftype { T_UINT, T_U64, T_I64, T_BOOL, T_STR, T_QUEUE, T_FAIL, T_ACTION, T_RESULT };
+
+struct field {
+	const char *key;
+	enum ftype type;
+	size_t off;
+};
+
+#define F(key, type, member) { key, type, offsetof(struct pc_status, member) }
+/* In the order they are written. */
+static const struct field fields[] = {
+	F("version", T_UINT, version),
+	F("pid", T_I64, pid),
+	F("running", T_BOOL, running),
+	F("seq", T_U64, seq),
+	F("written", T_I64, written),
+	F("start-time", T_I64, start_time),
+	F("policy", T_STR, policy),
+	F("queue", T_QUEUE, queue_lo),
+	F("fail", T_FAIL, fail_open),
+	F("default", T_ACTION, dflt),
+	F("rules", T_U64, rules),
+	F("enabled", T_U64, enabled),
+	F("reload-generation", T_U64, reload_generation),
+	F("reloads-ok", T_U64, reloads_ok),
+	F("reloads-failed", T_U64, reloads_failed),
+	F("last-reload-time", T_I64, last_reload_time),
+	F("last-reload-result", T_RESULT, last_reload_result),
+	F("last-reload-message", T_STR, last_reload_message),
+	F("packets", T_U64, packets),
+	F("permitted", T_U64, permitted),
+	F("denied", T_U64, denied),
+	F("malformed", T_U64, malformed),
+	F("forwarded", T_U64, forwarded),
+	F("default-hits", T_U64, default_hits),
+	F("enobufs", T_U64, enobufs),
+	F("queue-dropped", T_U64, queue_dropped),
+	F("user-dropped", T_U64, user_dropped),
+	F("verdict-errors", T_U64, verdict_errors),
+	F("log-suppressed", T_U64, log_suppressed),
+};
+#undef F
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+static const char *const result_names[] = { "none", "ok", "failed" };
+
+const char *pc_reload_result_name(enum pc_reload_result r)
+{
+	return (unsigned)r < 3 ? result_names[r] : "none";
+}
+
+/* A string on one line: control characters become '?'. */
+static void put_str(FILE *f, const char *s)
+{
+	for (; s && *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+}
+
+static void write_field(FILE *f, const struct field *fd, const struct pc_status *st)
+{
+	const void *p = (const char *)st + fd->off;
+
+	fprintf(f, "%s=", fd->key);
+	switch (fd->type) {
+	case T_UINT: fprintf(f, "%u", *(const unsigned *)p); break;
+	case T_U64: fprintf(f, "%" PRIu64, *(const uint64_t *)p); break;
+	case T_I64: fprintf(f, "%" PRId64, *(const int64_t *)p); break;
+	case T_BOOL: fputs(*(const bool *)p ? "yes" : "no", f); break;
+	case T_STR: put_str(f, *(const char *const *)p); break;
+	case T_FAIL: fputs(*(const bool *)p ? "open" : "closed", f); break;
+	case T_ACTION: fputs(*(const enum pc_action *)p == PC_PERMIT ? "permit" : "deny", f); break;
+	case T_RESULT: fputs(pc_reload_result_name(*(const enum pc_reload_result *)p), f); break;
+	case T_QUEUE:
+		if (st->queue_hi > st->queue_lo)
+			fprintf(f, "%u-%u", st->queue_lo, st->queue_hi);
+		else
+			fprintf(f, "%u", st->queue_lo);
+		break;
+	}
+	fputc('\n', f);
+}
+
+static int write_all(FILE *f, const struct pc_status *st)
+{
+	fputs("# portcullisd status; format: docs/daemon.md\n", f);
+	for (size_t i = 0; i < NFIELDS; i++)
+		write_field(f, &fields[i], st);
+	for (size_t i = 0; i < st->n_rule; i++) {
+		fprintf(f, "rule=%" PRIu64 " ", st->rule[i].hits);
+		put_str(f, st->rule[i].name);
+		fputc('\n', f);
+	}
+	if (fflush(f) || ferror(f))
+		return -1;
+	return fsync(fileno(f));
+}
+
+int pc_status_write(const char *path, const struct pc_status *st)
+{
+	size_t len = strlen(path);
+	char *tmp = malloc(len + 8);
+	FILE *f = NULL;
+	int fd, ret = -1, err;
+
+	if (!tmp)
+		return -1;
+	memcpy(tmp, path, len);
+	memcpy(tmp + len, ".XXXXXX", 8);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		free(tmp);
+		return -1;
+	}
+	if (fchmod(fd, 0644) < 0 || !(f = fdopen(fd, "w"))) {
+		close(fd);
+		goto out;
+	}
+	if (write_all(f, st) < 0)
+		goto out;
+	ret = fclose(f);
+	f = NULL;
+	if (ret == 0)
+		ret = rename(tmp, path);
+out:
+	err = errno;
+	if (f)
+		fclose(f);
+	if (ret < 0)
+		unlink(tmp);
+	free(tmp);
+	errno = err;
+	return ret;
+}
+
+/* The whole file, NUL-terminated; NULL with errno. */
+static char *read_text(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf = NULL;
+	struct stat sb;
+	size_t got = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &sb) < 0)
+		goto fail;
+	if (sb.st_size > STATUS_MAX_BYTES) {
+		errno = EFBIG;
+		goto fail;
+	}
+	if (!(buf = malloc((size_t)sb.st_size + 1)))
+		goto fail;
+	while (got < (size_t)sb.st_size && (n = read(fd, buf + got, (size_t)sb.st_size - got)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	close(fd);
+	return buf;
+fail:
+	n = errno;
+	free(buf);
+	close(fd);
+	errno = (int)n;
+	return NULL;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno || *end ? -1 : 0;
+}
+
+static int parse_i64(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (!*s || (*s != '-' && (*s < '0' || *s > '9')))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	*out = v;
+	return errno || *end ? -1 : 0;
+}
+
+static int parse_uint(const char *s, unsigned *out)
+{
+	uint64_t v;
+
+	if (parse_u64(s, &v) || v > UINT_MAX)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* Parses "N" or "N-M". */
+static int parse_queue(const char *s, struct pc_status *st)
+{
+	const char *dash = strchr(s, '-');
+	char num[24];
+
+	if (!dash) {
+		if (parse_uint(s, &st->queue_lo))
+			return -1;
+		st->queue_hi = st->queue_lo;
+		return 0;
+	}
+	if ((size_t)(dash - s) >= sizeof(num))
+		return -1;
+	memcpy(num, s, (size_t)(dash - s));
+	num[dash - s] = '\0';
+	if (parse_uint(num, &st->queue_lo) || parse_uint(dash + 1, &st->queue_hi))
+		return -1;
+	return st->queue_lo <= st->queue_hi ? 0 : -1;
+}
+
+/* Index of s in names (n of them), or -1. */
+static int name_index(const char *s, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+static int parse_field(const struct field *fd, char *v, struct pc_status *st)
+{
+	static const char *const yesno[] = { "no", "yes" }, *const fail[] = { "closed", "open" };
+	static const char *const action[] = { "deny", "permit" };
+	void *p = (char *)st + fd->off;
+	int k = 0;
+
+	switch (fd->type) {
+	case T_UINT: return parse_uint(v, (unsigned *)p);
+	case T_U64: return parse_u64(v, (uint64_t *)p);
+	case T_I64: return parse_i64(v, (int64_t *)p);
+	case T_STR: *(const char **)p = v; return 0;
+	case T_QUEUE: return parse_queue(v, st);
+	case T_BOOL:
+	case T_FAIL:
+		if ((k = name_index(v, fd->type == T_BOOL ? yesno : fail, 2)) >= 0)
+			*(bool *)p = k;
+		break;
+	case T_ACTION:
+		if ((k = name_index(v, action, 2)) >= 0)
+			*(enum pc_action *)p = (enum pc_action)k;
+		break;
+	case T_RESULT:
+		if ((k = name_index(v, result_names, 3)) >= 0)
+			*(enum pc_reload_result *)p = (enum pc_reload_result)k;
+		break;
+	}
+	return k >= 0 ? 0 : -1;
+}
+
+/* "HITS NAME" into the next rule slot. */
+static int parse_rule(char *v, struct pc_status *st)
+{
+	char *sp = strchr(v, ' ');
+	struct pc_status_rule *r = &st->rule[st->n_rule];
+
+	if (!sp || sp[1] == '\0')
+		return -1;
+	*sp = '\0';
+	if (parse_u64(v, &r->hits))
+		return -1;
+	r->name = sp + 1;
+	st->n_rule++;
+	return 0;
+}
+
+static int parse_line(char *line, struct pc_status *st)
+{
+	char *eq = strchr(line, '=');
+
+	if (!eq)
+		return -1;
+	*eq = '\0';
+	if (!strcmp(line, "rule"))
+		return parse_rule(eq + 1, st);
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (!strcmp(line, fields[i].key))
+			return parse_field(&fields[i], eq + 1, st);
+	return 0; /* a key from a newer writer */
+}
+
+static size_t count_rules(const char *text)
+{
+	size_t n = !strncmp(text, "rule=", 5);
+
+	for (const char *p = text; (p = strchr(p, '\n')); )
+		if (!strncmp(++p, "rule=", 5))
+			n++;
+	return n;
+}
+
+static int parse_text(struct pc_status *st)
+{
+	char *line = st->text, *nl;
+
+	for (; *line; line = nl) {
+		if ((nl = strchr(line, '\n')))
+			*nl++ = '\0';
+		else
+			nl = line + strlen(line);
+		if (*line == '\0' || *line == '#')
+			continue;
+		if (parse_line(line, st) < 0)
+			return -1;
+	}
+	return st->version >= 1 ? 0 : -1;
+}
+
+int pc_status_read(const char *path, struct pc_status *st)
+{
+	size_t n;
+
+	memset(st, 0, sizeof(*st));
+	if (!(st->text = read_text(path)))
+		return -1;
+	n = count_rules(st->text);
+	if (n && !(st->rule = calloc(n, sizeof(*st->rule)))) {
+		pc_status_clear(st);
+		return -1;
+	}
+	if (parse_text(st) < 0) {
+		pc_status_clear(st);
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+void pc_status_clear(struct pc_status *st)
+{
+	free(st->text);
+	free(st->rule);
+	memset(st, 0, sizeof(*st));
+}

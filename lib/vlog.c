@@ -1,0 +1,514 @@
+/* vlog.c - the verdict log: formatting (text, JSON), token bucket, targets */
+#include "vlog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+
+#define NS_PER_SEC 1000000000ull
+
+struct pc_vlog {
+	struct pc_vlog_cfg cfg;
+	char *file;             /* owned copy of cfg.file */
+	int fd;                 /* stderr or the file; -1 for syslog and sinks */
+	uint64_t credit;        /* tokens, NS_PER_SEC per line */
+	uint64_t cap;           /* bucket size: rate lines */
+	uint64_t last_ns;       /* time of the last refill */
+	bool started;
+	uint64_t pending;       /* suppressed lines not yet reported */
+	uint64_t due_ns;        /* when pending is reported */
+	uint64_t suppressed;    /* total */
+	uint64_t write_errors;
+};
+
+/* A bounded string builder: len counts what would have been written. */
+struct sbuf {
+	char *p;
+	size_t cap; /* room for characters, the NUL excluded */
+	size_t len;
+	unsigned fields;
+};
+
+static void sb_init(struct sbuf *b, char *buf, size_t len)
+{
+	b->p = buf;
+	b->cap = len ? len - 1 : 0;
+	b->len = 0;
+	b->fields = 0;
+}
+
+static size_t sb_finish(struct sbuf *b)
+{
+	if (b->p && (b->cap || b->len == 0))
+		b->p[b->len < b->cap ? b->len : b->cap] = '\0';
+	return b->len;
+}
+
+static void sb_putn(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len < b->cap) {
+		size_t room = b->cap - b->len;
+
+		memcpy(b->p + b->len, s, n < room ? n : room);
+	}
+	b->len += n;
+}
+
+static void sb_puts(struct sbuf *b, const char *s)
+{
+	sb_putn(b, s, strlen(s));
+}
+
+static void sb_putc(struct sbuf *b, char c)
+{
+	sb_putn(b, &c, 1);
+}
+
+static void sb_putu(struct sbuf *b, uint64_t v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	sb_putn(b, tmp + i, sizeof(tmp) - i);
+}
+
+static void sb_hex2(struct sbuf *b, const char *prefix, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	sb_puts(b, prefix);
+	sb_putc(b, hex[c >> 4]);
+	sb_putc(b, hex[c & 15]);
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t len, i;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* A JSON string body: control characters and invalid UTF-8 bytes escaped. */
+static void sb_json_str(struct sbuf *b, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str), i = 0;
+
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t u;
+
+		if (c == '"' || c == '\\') {
+			sb_putc(b, '\\');
+			sb_putc(b, (char)c);
+		} else if (c == '\n') {
+			sb_puts(b, "\\n");
+		} else if (c == '\t') {
+			sb_puts(b, "\\t");
+		} else if (c == '\r') {
+			sb_puts(b, "\\r");
+		} else if (c < 0x20 || c == 0x7f) {
+			sb_hex2(b, "\\u00", c);
+		} else if (c >= 0x80 && (u = utf8_len(s + i, n - i)) > 0) {
+			sb_putn(b, str + i, u);
+			i += u;
+			continue;
+		} else if (c >= 0x80) {
+			sb_hex2(b, "\\u00", c); /* an invalid byte, read as Latin-1 */
+		} else {
+			sb_putc(b, (char)c);
+		}
+		i++;
+	}
+}
+
+/* A quoted text-format value: '"' and '\' escaped, control bytes as \xHH. */
+static void sb_text_str(struct sbuf *b, const char *str)
+{
+	for (const unsigned char *s = (const unsigned char *)str; *s; s++) {
+		if (*s == '"' || *s == '\\') {
+			sb_putc(b, '\\');
+			sb_putc(b, (char)*s);
+		} else if (*s < 0x20 || *s == 0x7f) {
+			sb_hex2(b, "\\x", *s);
+		} else {
+			sb_putc(b, (char)*s);
+		}
+	}
+}
+
+static void kv_key(struct sbuf *b, enum pc_log_format fmt, const char *key)
+{
+	if (fmt == PC_LOGF_JSON) {
+		sb_puts(b, b->fields ? ",\"" : "{\"");
+		sb_puts(b, key);
+		sb_puts(b, "\":");
+	} else {
+		if (b->fields)
+			sb_putc(b, ' ');
+		sb_puts(b, key);
+		sb_putc(b, '=');
+	}
+	b->fields++;
+}
+
+/* A string value; quoted in text only when quote is set. */
+static void kv_str(struct sbuf *b, enum pc_log_format fmt, const char *key, const char *val,
+		   bool quote)
+{
+	kv_key(b, fmt, key);
+	if (fmt == PC_LOGF_JSON) {
+		sb_putc(b, '"');
+		sb_json_str(b, val);
+		sb_putc(b, '"');
+	} else if (quote) {
+		sb_putc(b, '"');
+		sb_text_str(b, val);
+		sb_putc(b, '"');
+	} else {
+		sb_text_str(b, val);
+	}
+}
+
+static void kv_num(struct sbuf *b, enum pc_log_format fmt, const char *key, uint64_t val)
+{
+	kv_key(b, fmt, key);
+	sb_putu(b, val);
+}
+
+static void kv_end(struct sbuf *b, enum pc_log_format fmt)
+{
+	if (fmt != PC_LOGF_JSON)
+		return;
+	if (!b->fields)
+		sb_putc(b, '{');
+	sb_putc(b, '}');
+}
+
+static const char *dir_name(uint8_t dir)
+{
+	return dir == PC_DIR_IN ? "in" : dir == PC_DIR_OUT ? "out" : "fwd";
+}
+
+static void kv_proto(struct sbuf *b, enum pc_log_format fmt, uint8_t proto)
+{
+	static const struct { uint8_t num; const char *name; } names[] = {
+		{ 1, "icmp" }, { 6, "tcp" }, { 17, "udp" }, { 58, "icmpv6" },
+	};
+	char num[4];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].num == proto) {
+			kv_str(b, fmt, "proto", names[i].name, false);
+			return;
+		}
+	snprintf(num, sizeof(num), "%u", proto);
+	kv_str(b, fmt, "proto", num, false);
+}
+
+static void kv_packet(struct sbuf *b, enum pc_log_format fmt, const struct pc_pkt *pkt)
+{
+	char src[PC_ADDR_STRLEN], dst[PC_ADDR_STRLEN];
+	bool ports = pkt->flags & PC_PKT_PORTS;
+
+	pc_addr_format(pkt->family, pkt->src, src, sizeof(src));
+	pc_addr_format(pkt->family, pkt->dst, dst, sizeof(dst));
+	kv_proto(b, fmt, pkt->proto);
+	kv_str(b, fmt, "src", src, false);
+	if (ports)
+		kv_num(b, fmt, "sport", pkt->sport);
+	kv_str(b, fmt, "dst", dst, false);
+	if (ports)
+		kv_num(b, fmt, "dport", pkt->dport);
+	if (pkt->flags & PC_PKT_ICMP) {
+		kv_num(b, fmt, "type", pkt->icmp_type);
+		kv_num(b, fmt, "code", pkt->icmp_code);
+	}
+	kv_num(b, fmt, "len", pkt->len);
+}
+
+/* The record's line; time (may be NULL) becomes a leading time= key. */
+static size_t format_rec(struct sbuf *b, enum pc_log_format fmt, const char *time,
+			 const struct pc_vlog_rec *rec)
+{
+	if (time)
+		kv_str(b, fmt, "time", time, false);
+	kv_str(b, fmt, "verdict", rec->verdict == PC_PERMIT ? "permit" : "deny", false);
+	if (rec->reason) {
+		kv_str(b, fmt, "rule", "(malformed)", true);
+		kv_str(b, fmt, "reason", rec->reason, false);
+	} else if (rec->rule) {
+		kv_str(b, fmt, "rule", rec->rule, true);
+	} else {
+		kv_str(b, fmt, "rule", "-", false);
+	}
+	kv_str(b, fmt, "dir", dir_name(rec->dir), false);
+	if (rec->reason || !rec->pkt)
+		kv_num(b, fmt, "len", rec->len);
+	else
+		kv_packet(b, fmt, rec->pkt);
+	kv_end(b, fmt);
+	return sb_finish(b);
+}
+
+size_t pc_vlog_format(char *buf, size_t len, enum pc_log_format fmt,
+		      const struct pc_vlog_rec *rec)
+{
+	struct sbuf b;
+
+	sb_init(&b, buf, len);
+	return format_rec(&b, fmt, NULL, rec);
+}
+
+static size_t format_suppressed(struct sbuf *b, enum pc_log_format fmt, const char *time,
+				uint64_t n)
+{
+	if (time)
+		kv_str(b, fmt, "time", time, false);
+	kv_num(b, fmt, "suppressed", n);
+	kv_end(b, fmt);
+	return sb_finish(b);
+}
+
+size_t pc_vlog_format_suppressed(char *buf, size_t len, enum pc_log_format fmt, uint64_t n)
+{
+	struct sbuf b;
+
+	sb_init(&b, buf, len);
+	return format_suppressed(&b, fmt, NULL, n);
+}
+
+/* UTC wall-clock time with milliseconds, for lines written to a file
+ * (len >= 32). */
+static const char *timestamp(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	unsigned ms;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, len - 6, "%Y-%m-%dT%H:%M:%S", &tm);
+	ms = (unsigned)(ts.tv_nsec / 1000000) % 1000;
+	buf[n++] = '.';
+	buf[n++] = (char)('0' + ms / 100);
+	buf[n++] = (char)('0' + ms / 10 % 10);
+	buf[n++] = (char)('0' + ms % 10);
+	buf[n++] = 'Z';
+	buf[n] = '\0';
+	return buf;
+}
+
+static const char *line_time(const struct pc_vlog *vl, char *buf, size_t len)
+{
+	if (vl->cfg.sink || vl->cfg.target != PC_LOGT_FILE)
+		return NULL;
+	return timestamp(buf, len);
+}
+
+/* Hands a finished line (n bytes, room for one more) to the target. */
+static void emit(struct pc_vlog *vl, char *line, size_t n)
+{
+	if (n > PC_VLOG_LINE_MAX - 2)
+		n = PC_VLOG_LINE_MAX - 2;
+	line[n] = '\0';
+	if (vl->cfg.sink) {
+		vl->cfg.sink(vl->cfg.sink_arg, line, n);
+		return;
+	}
+	if (vl->fd < 0) {
+		syslog(LOG_DAEMON | LOG_INFO, "%s", line);
+		return;
+	}
+	line[n++] = '\n';
+	if (write(vl->fd, line, n) != (ssize_t)n)
+		vl->write_errors++;
+}
+
+static void report_suppressed(struct pc_vlog *vl)
+{
+	char line[PC_VLOG_LINE_MAX], tbuf[40];
+	struct sbuf b;
+	size_t n;
+
+	sb_init(&b, line, sizeof(line) - 1);
+	n = format_suppressed(&b, vl->cfg.format, line_time(vl, tbuf, sizeof(tbuf)), vl->pending);
+	emit(vl, line, n);
+	vl->pending = 0;
+	vl->due_ns = 0;
+}
+
+static int open_file(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+}
+
+struct pc_vlog *pc_vlog_new(const struct pc_vlog_cfg *cfg)
+{
+	struct pc_vlog *vl = calloc(1, sizeof(*vl));
+
+	if (!vl)
+		return NULL;
+	vl->cfg = *cfg;
+	vl->fd = -1;
+	if (vl->cfg.rate > PC_VLOG_RATE_MAX)
+		vl->cfg.rate = PC_VLOG_RATE_MAX;
+	vl->cap = (uint64_t)vl->cfg.rate * NS_PER_SEC;
+	if (cfg->target == PC_LOGT_FILE && !cfg->sink) {
+		if (!cfg->file || !*cfg->file) {
+			errno = EINVAL;
+			goto fail;
+		}
+		if (!(vl->file = strdup(cfg->file)) || (vl->fd = open_file(vl->file)) < 0)
+			goto fail;
+	} else if (cfg->target == PC_LOGT_STDERR && !cfg->sink) {
+		vl->fd = STDERR_FILENO;
+	} else if (!cfg->sink) {
+		openlog(PC_VLOG_IDENT, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	}
+	vl->cfg.file = vl->file;
+	return vl;
+fail:
+	free(vl->file);
+	free(vl);
+	return NULL;
+}
+
+void pc_vlog_free(struct pc_vlog *vl)
+{
+	if (!vl)
+		return;
+	if (vl->pending)
+		report_suppressed(vl);
+	if (vl->file && vl->fd >= 0)
+		close(vl->fd);
+	free(vl->file);
+	free(vl);
+}
+
+bool pc_vlog_same(const struct pc_vlog *vl, const struct pc_vlog_cfg *cfg)
+{
+	unsigned rate = cfg->rate > PC_VLOG_RATE_MAX ? PC_VLOG_RATE_MAX : cfg->rate;
+
+	if (vl->cfg.target != cfg->target || vl->cfg.format != cfg->format ||
+	    vl->cfg.rate != rate || vl->cfg.sink != cfg->sink || vl->cfg.sink_arg != cfg->sink_arg)
+		return false;
+	if (cfg->target != PC_LOGT_FILE || cfg->sink)
+		return true;
+	return vl->file && cfg->file && !strcmp(vl->file, cfg->file);
+}
+
+int pc_vlog_reopen(struct pc_vlog *vl)
+{
+	int fd;
+
+	if (!vl->file || vl->cfg.sink)
+		return 0;
+	if ((fd = open_file(vl->file)) < 0)
+		return -1;
+	close(vl->fd);
+	vl->fd = fd;
+	return 0;
+}
+
+static void refill(struct pc_vlog *vl, uint64_t now_ns)
+{
+	uint64_t elapsed;
+
+	if (!vl->started) {
+		vl->started = true;
+		vl->credit = vl->cap;
+		vl->last_ns = now_ns;
+		return;
+	}
+	if (now_ns <= vl->last_ns)
+		return;
+	elapsed = now_ns - vl->last_ns;
+	vl->last_ns = now_ns;
+	if (elapsed >= NS_PER_SEC || vl->cap - vl->credit <= elapsed * vl->cfg.rate)
+		vl->credit = vl->cap;
+	else
+		vl->credit += elapsed * vl->cfg.rate;
+}
+
+bool pc_vlog_admit(struct pc_vlog *vl, uint64_t now_ns)
+{
+	refill(vl, now_ns);
+	if (vl->pending && now_ns >= vl->due_ns)
+		report_suppressed(vl);
+	if (vl->credit >= NS_PER_SEC) {
+		vl->credit -= NS_PER_SEC;
+		return true;
+	}
+	if (!vl->pending++)
+		vl->due_ns = now_ns + NS_PER_SEC;
+	vl->suppressed++;
+	return false;
+}
+
+void pc_vlog_write(struct pc_vlog *vl, const struct pc_vlog_rec *rec)
+{
+	char line[PC_VLOG_LINE_MAX], tbuf[40];
+	struct sbuf b;
+	size_t n;
+
+	sb_init(&b, line, sizeof(line) - 1);
+	n = format_rec(&b, vl->cfg.format, line_time(vl, tbuf, sizeof(tbuf)), rec);
+	emit(vl, line, n);
+}
+
+void pc_vlog_tick(struct pc_vlog *vl, uint64_t now_ns)
+{
+	if (vl->pending && now_ns >= vl->due_ns)
+		report_suppressed(vl);
+}
+
+uint64_t pc_vlog_deadline(const struct pc_vlog *vl)
+{
+	return vl->pending ? vl->due_ns : UINT64_MAX;
+}
+
+uint64_t pc_vlog_suppressed_total(const struct pc_vlog *vl)
+{
+	return vl->suppressed;
+}
+
+uint64_t pc_vlog_write_errors(const struct pc_vlog *vl)
+{
+	return vl->write_errors;
+}

@@ -1,0 +1,82 @@
+/* vlog.h - the verdict log: one line per logged verdict, text or JSON,
+ * rate-limited by a token bucket that reports what it suppressed */
+#ifndef PC_VLOG_H
+#define PC_VLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "packet.h"
+#include "rule.h"
+
+#define PC_VLOG_IDENT "portcullisd" /* syslog tag */
+#define PC_VLOG_LINE_MAX 2048       /* longest line written, newline included */
+#define PC_VLOG_RATE_MAX 1000000u   /* higher log-rate values are clamped */
+
+/* One verdict to log. */
+struct pc_vlog_rec {
+	enum pc_action verdict;
+	const char *rule;         /* deciding rule's name; NULL when the default decided */
+	const char *reason;       /* non-NULL: the packet is malformed, pkt is unused */
+	uint8_t dir;              /* PC_DIR_IN, PC_DIR_OUT, or 0: neither (forwarded) */
+	uint32_t len;             /* packet length, used when the packet is malformed */
+	const struct pc_pkt *pkt; /* the parsed packet when reason is NULL */
+};
+
+/* Formats rec as one line without newline into buf (len bytes, always
+ * NUL-terminated when len > 0, cut short when too small). Returns the
+ * length of the whole line, like snprintf (>= len means it was cut). */
+size_t pc_vlog_format(char *buf, size_t len, enum pc_log_format fmt,
+		      const struct pc_vlog_rec *rec);
+
+/* Formats the line that reports n suppressed lines; as pc_vlog_format. */
+size_t pc_vlog_format_suppressed(char *buf, size_t len, enum pc_log_format fmt, uint64_t n);
+
+/* Receives each finished line (no newline) instead of the target. */
+typedef void pc_vlog_sink(void *arg, const char *line, size_t len);
+
+struct pc_vlog_cfg {
+	enum pc_log_target target;
+	const char *file;       /* PC_LOGT_FILE: the path */
+	enum pc_log_format format;
+	unsigned rate;          /* lines per second; 0: every line is suppressed */
+	pc_vlog_sink *sink;     /* when set, replaces target (tests, benchmarks) */
+	void *sink_arg;
+};
+
+struct pc_vlog;
+
+/* Opens the target (a file is opened for append, created 0640).
+ * Returns NULL with errno set. */
+struct pc_vlog *pc_vlog_new(const struct pc_vlog_cfg *cfg);
+/* Writes any pending suppressed=N line, then closes. */
+void pc_vlog_free(struct pc_vlog *vl);
+
+/* True when cfg would give the same log as vl's (a reload may keep vl). */
+bool pc_vlog_same(const struct pc_vlog *vl, const struct pc_vlog_cfg *cfg);
+
+/* Reopens a file target (after logrotate moved it); other targets: no-op.
+ * Returns 0, or -1 with errno and the old file kept. */
+int pc_vlog_reopen(struct pc_vlog *vl);
+
+/* Takes a token for one line at monotonic time now_ns. Returns true when
+ * the line may be written; false when it is suppressed (and counted).
+ * Call it before formatting anything. Never allocates, never blocks. */
+bool pc_vlog_admit(struct pc_vlog *vl, uint64_t now_ns);
+
+/* Formats and writes one admitted line. */
+void pc_vlog_write(struct pc_vlog *vl, const struct pc_vlog_rec *rec);
+
+/* Writes the suppressed=N line when one is due at now_ns. */
+void pc_vlog_tick(struct pc_vlog *vl, uint64_t now_ns);
+
+/* Monotonic time (ns) at which pc_vlog_tick has work, or UINT64_MAX. */
+uint64_t pc_vlog_deadline(const struct pc_vlog *vl);
+
+/* Lines suppressed since the log was opened. */
+uint64_t pc_vlog_suppressed_total(const struct pc_vlog *vl);
+/* Lines that could not be written (target error). */
+uint64_t pc_vlog_write_errors(const struct pc_vlog *vl);
+
+#endif

@@ -1,0 +1,49 @@
+#!/bin/bash
+# systemd.sh - systemd/portcullis.service: what issue 3 asks of it, a clean
+# "systemd-analyze verify", and the "security --offline" exposure (<= 2.0).
+. "$(dirname "$0")/lib.sh"
+
+pc_init systemd 60 noroot
+pc_need systemd-analyze
+pc_need_bins daemon
+
+unit=$PC_ROOT/systemd/portcullis.service
+[ -f "$unit" ] || pc_bail "no $unit"
+
+# has KEY=VALUE: the unit holds exactly that line.
+has() { grep -qxF -- "$1" "$unit"; }
+
+pc_check "Type=notify" has "Type=notify"
+pc_check "ExecStartPre installs the hooks" grep -qE '^ExecStartPre=/usr/sbin/portcullis hooks up( |$)' "$unit"
+pc_check "ExecStart runs portcullisd in the foreground" grep -qE '^ExecStart=/usr/sbin/portcullisd .*-f( |$)' "$unit"
+pc_check "ExecStopPost removes the hooks" grep -qE '^ExecStopPost=/usr/sbin/portcullis hooks down( |$)' "$unit"
+pc_check "ExecReload sends SIGHUP" has 'ExecReload=/bin/kill -HUP $MAINPID'
+pc_check "Restart=on-failure" has "Restart=on-failure"
+pc_check "RuntimeDirectory for pid and status files" has "RuntimeDirectory=portcullis"
+for opt in CapabilityBoundingSet=CAP_NET_ADMIN NoNewPrivileges=yes ProtectSystem=strict \
+	ProtectHome=yes PrivateTmp=yes "RestrictAddressFamilies=AF_NETLINK AF_UNIX" \
+	SystemCallFilter=@system-service SystemCallArchitectures=native MemoryDenyWriteExecute=yes; do
+	pc_check "hardening: $opt" has "$opt"
+done
+pc_check_not "never PrivateNetwork" grep -q '^PrivateNetwork' "$unit"
+pc_check_not "no PrivateUsers (CAP_NET_ADMIN must act on the host namespace)" \
+	grep -q '^PrivateUsers' "$unit"
+
+# verify checks that the programs exist: point a copy at the built ones.
+copy=$PC_TMP/portcullis.service
+sed -e "s|/usr/sbin/portcullisd |$PORTCULLISD |" -e "s|/usr/sbin/portcullis |$PORTCULLIS |" \
+	"$unit" >"$copy"
+out=$(cd "$PC_TMP" && systemd-analyze verify "$copy" 2>&1)
+rc=$?
+pc_check "systemd-analyze verify exits 0" test "$rc" -eq 0
+pc_check "systemd-analyze verify says nothing" test -z "$out"
+[ -z "$out" ] || printf '#   %s\n' "$out"
+
+out=$(systemd-analyze security --offline=true "$unit" 2>&1)
+exposure=$(sed -n 's/.*Overall exposure level for portcullis.service: \([0-9.]*\).*/\1/p' <<<"$out")
+pc_log "systemd-analyze security --offline=true: exposure $exposure"
+pc_check "the exposure level is known" test -n "$exposure"
+pc_check "exposure <= 2.0" awk -v e="$exposure" 'BEGIN { exit !(e != "" && e <= 2.0) }'
+grep '✗' <<<"$out" | sed 's/  */ /g; s/^/#   /'
+
+pc_finish

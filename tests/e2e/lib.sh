@@ -369,7 +369,8 @@ pc_tcp_blocked() {
 # pc_udp_ok DST PORT: a datagram comes back echoed.
 pc_udp_ok() {
 	local tok=udp-$RANDOM-$$ out
-	out=$(printf '%s\n' "$tok" | pc_c timeout 4 nc -u -w 1 "$1" "$2" 2>/dev/null)
+	# stdin stays open a second so that ncat waits for the answer
+	out=$( (printf '%s\n' "$tok"; sleep 1) | pc_c timeout 4 ncat -u "$1" "$2" 2>/dev/null)
 	[ "$out" = "$tok" ]
 }
 

@@ -32,7 +32,10 @@ enum pc_pkt_status {
 	PC_PKT_BAD_LENGTH,     /* IP/UDP length field inconsistent with the packet */
 	PC_PKT_BAD_TCP_OFFSET, /* TCP data offset < 5 or past the packet */
 	PC_PKT_BAD_FRAGMENT,   /* tiny or overlapping-header fragment */
-	PC_PKT_BAD_EXTHDR,     /* IPv6 extension chain too long, misplaced or cut short */
+	/* IPv6 chain longer than 8, hop-by-hop not first, a header past the packet
+	 * end, or any needed header past PC_PACKET_CAPLEN bytes (a header cut
+	 * only by the capture is PC_PKT_TRUNCATED) */
+	PC_PKT_BAD_EXTHDR,
 	PC_PKT_STATUS_MAX
 };
 

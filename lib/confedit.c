@@ -1,0 +1,455 @@
+/* confedit.c - switching rules on and off in the text of a policy file.
+ *
+ * The scan mirrors lib/loader.c and libinih r55: lines end at '\n' (trailing
+ * '\r's are not content), a UTF-8 BOM may open line 1, leading blanks are
+ * skipped, '#' and ';' start comment lines, "[ name ]" opens a section, and
+ * in KEY = VALUE an inline comment starts at a ';' after white space. */
+#include "confedit.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SETTINGS_SECTION "portcullis"
+#define NAME_MAX_CMP 256 /* longer names are never suggested (lines are <= 199 bytes) */
+
+enum want { W_KEEP = -1, W_NO = 0, W_YES = 1 };
+
+struct crule {
+	char *name;
+	size_t hdr_end;        /* just past the header line and its line end */
+	size_t eol_off, eol_len; /* the header line's line end */
+	bool has_enabled;
+	size_t val_off, val_len; /* the value of its enabled line */
+	int written;           /* what the text says: 1, 0, -1 (not yes/no) */
+	enum want want;
+};
+
+struct pc_confedit {
+	char *text;
+	size_t len;
+	struct crule *rule;
+	size_t n, cap;
+	size_t eol_off, eol_len; /* the first line end of the file, for inserts */
+	struct crule *cur;       /* the rule section being scanned, or NULL */
+};
+
+/* A line: content [start, end), its line end [end, next). */
+struct line {
+	size_t start, end, next;
+};
+
+static bool blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int add_rule(struct pc_confedit *e, const char *name, size_t nlen, const struct line *l)
+{
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? 2 * e->cap : 32;
+		struct crule *v = realloc(e->rule, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		e->rule = v;
+		e->cap = cap;
+	}
+	struct crule *r = &e->rule[e->n];
+	*r = (struct crule){ .hdr_end = l->next, .eol_off = l->end, .eol_len = l->next - l->end,
+			     .written = 1, .want = W_KEEP };
+	if (!(r->name = strndup(name, nlen)))
+		return -1;
+	e->cur = &e->rule[e->n++];
+	return 0;
+}
+
+/* "[ name ]" from s to end (leading blanks skipped already). */
+static int scan_header(struct pc_confedit *e, const char *s, const char *end, const struct line *l)
+{
+	while (end > s && blank(end[-1]))
+		end--;
+	e->cur = NULL;
+	if (end - s < 2 || end[-1] != ']')
+		return 0; /* malformed: the loader reports it */
+	s++;
+	end--;
+	while (s < end && blank(*s))
+		s++;
+	while (end > s && blank(end[-1]))
+		end--;
+	if ((size_t)(end - s) == strlen(SETTINGS_SECTION) && !strncmp(s, SETTINGS_SECTION, (size_t)(end - s)))
+		return 0;
+	return add_rule(e, s, (size_t)(end - s), l);
+}
+
+/* Like inih's find_chars_or_comment: the first of chars, or a ';' after
+ * white space, or end. */
+static const char *find_stop(const char *s, const char *end, const char *chars)
+{
+	bool was_space = false;
+
+	for (; s < end; s++) {
+		if ((chars && strchr(chars, *s)) || (was_space && *s == ';'))
+			break;
+		was_space = isspace((unsigned char)*s);
+	}
+	return s;
+}
+
+static int word_state(const char *v, size_t n)
+{
+	if (n == 3 && !memcmp(v, "yes", 3))
+		return 1;
+	if (n == 2 && !memcmp(v, "no", 2))
+		return 0;
+	return -1;
+}
+
+/* KEY = VALUE: records the value of the current rule's first enabled line. */
+static void scan_key(struct pc_confedit *e, const char *s, const char *end)
+{
+	while (s < end && isspace((unsigned char)*s)) /* inih skips more than blanks */
+		s++;
+	if (s < end && (*s == '#' || *s == ';' || *s == '['))
+		return;
+	const char *eq = find_stop(s, end, "=:"), *k = eq;
+
+	if (!e->cur || e->cur->has_enabled || eq == end || *eq != '=')
+		return;
+	while (k > s && isspace((unsigned char)k[-1]))
+		k--;
+	if (k - s != 7 || memcmp(s, "enabled", 7))
+		return;
+	const char *v = eq + 1, *ve = find_stop(v, end, NULL);
+	while (v < ve && isspace((unsigned char)*v))
+		v++;
+	while (ve > v && isspace((unsigned char)ve[-1]))
+		ve--;
+	e->cur->has_enabled = true;
+	e->cur->val_off = (size_t)(v - e->text);
+	e->cur->val_len = (size_t)(ve - v);
+	e->cur->written = word_state(v, e->cur->val_len);
+}
+
+static int scan_line(struct pc_confedit *e, const struct line *l, bool first)
+{
+	const char *s = e->text + l->start, *end = e->text + l->end;
+
+	if (first && end - s >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3))
+		s += 3;
+	while (s < end && blank(*s))
+		s++;
+	if (s == end || *s == '#' || *s == ';')
+		return 0;
+	if (*s == '[')
+		return scan_header(e, s, end, l);
+	scan_key(e, s, end);
+	return 0;
+}
+
+static int scan(struct pc_confedit *e)
+{
+	size_t pos = 0;
+
+	while (pos < e->len) {
+		const char *nl = memchr(e->text + pos, '\n', e->len - pos);
+		struct line l = { .start = pos, .next = nl ? (size_t)(nl - e->text) + 1 : e->len };
+		l.end = nl ? (size_t)(nl - e->text) : e->len;
+		while (l.end > l.start && e->text[l.end - 1] == '\r')
+			l.end--;
+		if (pos == 0) {
+			e->eol_off = l.end;
+			e->eol_len = l.next - l.end;
+		}
+		if (scan_line(e, &l, pos == 0) < 0)
+			return -1;
+		pos = l.next;
+	}
+	return 0;
+}
+
+struct pc_confedit *pc_confedit_new(const char *text, size_t len)
+{
+	struct pc_confedit *e;
+
+	if (memchr(text, '\0', len)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!(e = calloc(1, sizeof(*e))) || !(e->text = malloc(len + 1)))
+		goto fail;
+	memcpy(e->text, text, len);
+	e->text[len] = '\0';
+	e->len = len;
+	if (scan(e) < 0)
+		goto fail;
+	return e;
+fail:
+	pc_confedit_free(e);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void pc_confedit_free(struct pc_confedit *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->n; i++)
+		free(e->rule[i].name);
+	free(e->rule);
+	free(e->text);
+	free(e);
+}
+
+size_t pc_confedit_count(const struct pc_confedit *e)
+{
+	return e->n;
+}
+
+const char *pc_confedit_name(const struct pc_confedit *e, size_t i)
+{
+	return i < e->n ? e->rule[i].name : NULL;
+}
+
+int pc_confedit_state(const struct pc_confedit *e, size_t i)
+{
+	if (i >= e->n)
+		return -1;
+	return e->rule[i].want != W_KEEP ? (int)e->rule[i].want : e->rule[i].written;
+}
+
+/* Is rule the name itself or one of its variants "NAME (...)"? */
+static bool selects(const char *name, const char *rule)
+{
+	size_t n = strlen(name), rn = strlen(rule);
+
+	if (!strcmp(name, rule))
+		return true;
+	return rn > n + 3 && !strncmp(rule, name, n) && rule[n] == ' ' && rule[n + 1] == '(' &&
+	       rule[rn - 1] == ')';
+}
+
+size_t pc_confedit_select(const struct pc_confedit *e, const char *name, size_t *idx, size_t max)
+{
+	size_t found = 0;
+
+	for (size_t i = 0; i < e->n; i++) {
+		if (!selects(name, e->rule[i].name))
+			continue;
+		if (found < max)
+			idx[found] = i;
+		found++;
+	}
+	return found;
+}
+
+int pc_confedit_set(struct pc_confedit *e, size_t i, bool on)
+{
+	if (i >= e->n) {
+		errno = ERANGE;
+		return -1;
+	}
+	struct crule *r = &e->rule[i];
+	int now = pc_confedit_state(e, i);
+	if (now == (int)on)
+		return 0;
+	/* Back to what the text says (no line means on): no edit at all. */
+	r->want = r->written == (int)on ? W_KEEP : on ? W_YES : W_NO;
+	return 1;
+}
+
+/* ---- output ---- */
+
+struct out {
+	char *buf;
+	size_t len, cap;
+};
+
+static int put(struct out *o, const char *s, size_t n)
+{
+	if (o->len + n + 1 > o->cap) {
+		size_t cap = o->cap * 2 > o->len + n + 1 ? o->cap * 2 : o->len + n + 1;
+		char *b = realloc(o->buf, cap);
+		if (!b)
+			return -1;
+		o->buf = b;
+		o->cap = cap;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+	o->buf[o->len] = '\0';
+	return 0;
+}
+
+static int put_str(struct out *o, const char *s)
+{
+	return put(o, s, strlen(s));
+}
+
+/* Writes text up to rule r's edit, then the edit; *pos moves past what it replaced. */
+static int put_edit(struct out *o, const struct pc_confedit *e, const struct crule *r, size_t *pos)
+{
+	const char *word = r->want == W_YES ? "yes" : "no";
+	const char *eol = e->text + r->eol_off;
+	size_t eol_len = r->eol_len;
+
+	if (r->has_enabled) {
+		if (put(o, e->text + *pos, r->val_off - *pos) < 0 || put_str(o, word) < 0)
+			return -1;
+		*pos = r->val_off + r->val_len;
+		return 0;
+	}
+	if (!eol_len) { /* the header is the last line and has no line end */
+		eol = e->eol_len ? e->text + e->eol_off : "\n";
+		eol_len = e->eol_len ? e->eol_len : 1;
+	}
+	if (put(o, e->text + *pos, r->hdr_end - *pos) < 0 ||
+	    (!r->eol_len && put(o, eol, eol_len) < 0) || put_str(o, "enabled = ") < 0 ||
+	    put_str(o, word) < 0 || put(o, eol, eol_len) < 0)
+		return -1;
+	*pos = r->hdr_end;
+	return 0;
+}
+
+char *pc_confedit_text(const struct pc_confedit *e, size_t *len)
+{
+	struct out o = { 0 };
+	size_t pos = 0;
+
+	for (size_t i = 0; i < e->n; i++)
+		if (e->rule[i].want != W_KEEP && put_edit(&o, e, &e->rule[i], &pos) < 0)
+			goto fail;
+	if (put(&o, e->text + pos, e->len - pos) < 0)
+		goto fail;
+	if (len)
+		*len = o.len;
+	return o.buf;
+fail:
+	free(o.buf);
+	errno = ENOMEM;
+	return NULL;
+}
+
+/* ---- close matches ---- */
+
+/* Case-insensitive edit distance, or SIZE_MAX for names too long to compare. */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[NAME_MAX_CMP + 1];
+
+	if (la > NAME_MAX_CMP || lb > NAME_MAX_CMP)
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+			size_t best = diag + cost;
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* How close rule is to name: 0 best; SIZE_MAX when not close. */
+static size_t closeness(const char *name, const char *rule)
+{
+	size_t n = strlen(name), d;
+
+	if (!strcasecmp(name, rule))
+		return 0;
+	if (n >= 2 && (strcasestr(rule, name) || strcasestr(name, rule)))
+		return 1;
+	d = distance(name, rule);
+	if (d == (size_t)-1 || d > (n / 3 > 2 ? n / 3 : 2))
+		return (size_t)-1;
+	return 1 + d;
+}
+
+size_t pc_confedit_suggest(const struct pc_confedit *e, const char *name, size_t *idx, size_t max)
+{
+	size_t got = 0, score[16];
+
+	if (max > 16)
+		max = 16;
+	for (size_t i = 0; i < e->n && max; i++) {
+		size_t s = closeness(name, e->rule[i].name), k = got;
+		if (s == (size_t)-1 || (got == max && score[max - 1] <= s))
+			continue;
+		if (got == max)
+			k = max - 1; /* drops the worst */
+		else
+			got++;
+		for (; k > 0 && score[k - 1] > s; k--) { /* ties keep file order */
+			score[k] = score[k - 1];
+			idx[k] = idx[k - 1];
+		}
+		score[k] = s;
+		idx[k] = i;
+	}
+	return got;
+}
+
+/* ---- all in one ---- */
+
+static size_t describe_unknown(const struct pc_confedit *e, const char *name, char *err,
+			       size_t errlen, size_t used)
+{
+	size_t idx[5], n = pc_confedit_suggest(e, name, idx, 5);
+
+	if (used >= errlen)
+		return used;
+	used += (size_t)snprintf(err + used, errlen - used, "%sno rule named '%s'", used ? "; " : "", name);
+	for (size_t i = 0; i < n && used < errlen; i++)
+		used += (size_t)snprintf(err + used, errlen - used, "%s'%s'", i ? ", " : "; did you mean ",
+					 e->rule[idx[i]].name);
+	if (n && used < errlen)
+		used += (size_t)snprintf(err + used, errlen - used, "?");
+	return used;
+}
+
+char *pc_confedit_apply(const char *text, size_t len, const char *const *names, size_t n,
+			bool on, size_t *outlen, char *err, size_t errlen)
+{
+	struct pc_confedit *e = pc_confedit_new(text, len);
+	char *res = NULL;
+	size_t used = 0, unknown = 0;
+	int saved;
+
+	if (errlen)
+		err[0] = '\0';
+	if (!e) {
+		if (errno == EINVAL)
+			snprintf(err, errlen, "the file holds a NUL byte");
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!pc_confedit_select(e, names[i], NULL, 0)) {
+			used = describe_unknown(e, names[i], err, errlen, used);
+			unknown++;
+		}
+	if (unknown) {
+		errno = ENOENT;
+		goto out;
+	}
+	for (size_t i = 0; i < e->n; i++)
+		for (size_t k = 0; k < n; k++)
+			if (selects(names[k], e->rule[i].name))
+				pc_confedit_set(e, i, on);
+	res = pc_confedit_text(e, outlen);
+out:
+	saved = errno;
+	pc_confedit_free(e);
+	errno = saved;
+	return res;
+}

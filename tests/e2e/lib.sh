@@ -293,22 +293,59 @@ pc_daemon_start() {
 		>>"$PC_TMP/daemon.out" 2>&1
 	PC_DAEMON_PID=$PC_LAST_PID
 	if ! pc_wait_file "$PC_TMP/notify.log" '^READY=1$' $((ready + 1)) 5; then
-		kill -0 "$PC_DAEMON_PID" 2>/dev/null || pc_bail "portcullisd exited at start"
+		pc_running "$PC_DAEMON_PID" || pc_bail "portcullisd exited at start"
 		pc_bail "portcullisd sent no READY=1 within 5 s"
 	fi
 }
 
-# pc_daemon_reload: SIGHUP, then waits for the daemon's log to say it
-# reloaded or refused to (5 s at most).
+# pc_msgs_count PATTERN: lines matching PATTERN in the daemon's own messages
+# (stderr in the foreground) and in its verdict log file.
+pc_msgs_count() {
+	cat "$PC_TMP/daemon.out" "$PC_TMP/daemon.log" 2>/dev/null | grep -Ec -- "$1"
+}
+
+# pc_wait_msgs PATTERN COUNT SECONDS: waits until pc_msgs_count reaches COUNT.
+pc_wait_msgs() {
+	local i
+	for ((i = 0; i < $3 * 20; i++)); do
+		[ "$(pc_msgs_count "$1")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# pc_daemon_reload: SIGHUP, then waits (5 s at most) for the daemon to say
+# that it reloaded or that it refused to.
 pc_daemon_reload() {
 	local pat='reloaded: |config has errors, not reloading' n
-	n=$(pc_count "$PC_TMP/daemon.log" "$pat")
+	n=$(pc_msgs_count "$pat")
 	kill -HUP "$PC_DAEMON_PID" || return 1
-	pc_wait_file "$PC_TMP/daemon.log" "$pat" $((n + 1)) 5
+	pc_wait_msgs "$pat" $((n + 1)) 5
+}
+
+# pc_running PID: the process exists and is not a zombie (a child that
+# exited stays a zombie until waited for, and kill -0 still finds it).
+pc_running() {
+	local st
+	st=$(sed -n 's/^[0-9]* (.*) \([A-Za-z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+# pc_daemon_stop [SIGNAL]: SIGTERM (or SIGNAL), then waits for the exit
+# (5 s at most). Returns the daemon's exit status (124: still running).
+pc_daemon_stop() {
+	local i
+	kill "-${1:-TERM}" "$PC_DAEMON_PID" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		pc_running "$PC_DAEMON_PID" || break
+		sleep 0.05
+	done
+	pc_running "$PC_DAEMON_PID" && return 124
+	wait "$PC_DAEMON_PID"
 }
 
 # pc_daemon_alive: portcullisd still runs.
-pc_daemon_alive() { kill -0 "$PC_DAEMON_PID" 2>/dev/null; }
+pc_daemon_alive() { pc_running "$PC_DAEMON_PID"; }
 
 # Listeners in the server namespace (both families).
 # pc_srv_tcp PORT...: answers each connection with "hello-PORT".
@@ -317,14 +354,18 @@ pc_srv_tcp() {
 	for p in "$@"; do
 		pc_bg "$PC_SRV" ncat -l -k -p "$p" -e "/bin/echo hello-$p"
 	done
+	PC_LISTEN_MIN=2 pc_wait_listen "$PC_SRV" tcp "$@"
 }
 
-# pc_srv_udp PORT...: echoes each datagram back.
+# pc_srv_udp PORT...: echoes each datagram back. One listener per family:
+# ncat's UDP listener keeps to the family of its first peer.
 pc_srv_udp() {
 	local p
 	for p in "$@"; do
-		pc_bg "$PC_SRV" ncat -u -l -k -p "$p" -e /bin/cat
+		pc_bg "$PC_SRV" ncat -u -l -k -e /bin/cat "$SRV4" "$p"
+		pc_bg "$PC_SRV" ncat -u -l -k -e /bin/cat "$SRV6" "$p"
 	done
+	PC_LISTEN_MIN=2 pc_wait_listen "$PC_SRV" udp "$@"
 }
 
 # pc_srv_http PORT: python's web server over a directory holding index.txt.
@@ -335,14 +376,16 @@ pc_srv_http() {
 		>/dev/null 2>&1
 }
 
-# pc_wait_listen NS PROTO PORT...: waits (5 s at most) until each port listens.
+# pc_wait_listen NS PROTO PORT...: waits (5 s at most) until each port has
+# a listening socket (PC_LISTEN_MIN of them, default 1).
 pc_wait_listen() {
 	local ns=$1 proto=$2 p i opt=-tln
 	shift 2
 	[ "$proto" = udp ] && opt=-uln
 	for p in "$@"; do
 		for ((i = 0; i < 100; i++)); do
-			ip netns exec "$ns" ss -H "$opt" "sport = :$p" | grep -q . && break
+			[ "$(ip netns exec "$ns" ss -H "$opt" "sport = :$p" | wc -l)" -ge \
+				"${PC_LISTEN_MIN:-1}" ] && break
 			sleep 0.05
 		done
 		[ "$i" -lt 100 ] || pc_bail "nothing listens on $proto port $p in $ns"
@@ -358,10 +401,10 @@ pc_tcp_ok() {
 }
 
 # pc_tcp_blocked DST PORT [SRC]: the connection must not even be set up
-# (dropped, not refused): ncat's 2 s connect timeout expires.
+# (dropped, not refused): ncat's 1.5 s connect timeout expires.
 pc_tcp_blocked() {
 	local err rc
-	err=$(pc_c timeout 4 ncat --recv-only -w 2 ${3:+-s "$3"} "$1" "$2" 2>&1 >/dev/null)
+	err=$(pc_c timeout 4 ncat --recv-only -w 1500ms ${3:+-s "$3"} "$1" "$2" 2>&1 >/dev/null)
 	rc=$?
 	[ "$rc" -ne 0 ] && ! grep -qi refused <<<"$err"
 }

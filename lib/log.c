@@ -10,6 +10,14 @@
 
 static bool log_stderr = true;
 static bool log_debug_on;
+static pc_log_tee *log_tee;
+static void *log_tee_arg;
+
+void pc_log_set_tee(pc_log_tee *fn, void *arg)
+{
+	log_tee = fn;
+	log_tee_arg = arg;
+}
 
 void pc_log_open(const char *ident, bool to_stderr)
 {
@@ -35,19 +43,20 @@ __attribute__((format(printf, 3, 0)))
 static void log_vwrite(int pri, int err, const char *fmt, va_list ap)
 {
 	char msg[1024];
+	size_t n;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	if (err)
+		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(err));
 	if (log_stderr) {
-		if (err)
-			fprintf(stderr, "%s: %s\n", msg, strerror(err));
-		else
-			fprintf(stderr, "%s\n", msg);
+		fprintf(stderr, "%s\n", msg);
 		fflush(stderr);
-	} else if (err) {
-		syslog(pri, "%s: %s", msg, strerror(err));
 	} else {
 		syslog(pri, "%s", msg);
 	}
+	if (log_tee)
+		log_tee(log_tee_arg, pri, msg);
 }
 
 void pc_log_info(const char *fmt, ...)

@@ -11,6 +11,11 @@ void pc_log_open(const char *ident, bool to_stderr);
 void pc_log_verbose(bool on);
 void pc_log_close(void);
 
+/* Also hands every message written (errno text included) to fn, with its
+ * syslog priority; NULL stops it. */
+typedef void pc_log_tee(void *arg, int pri, const char *msg);
+void pc_log_set_tee(pc_log_tee *fn, void *arg);
+
 void pc_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Like pc_log_warnx, followed by ": " and strerror(errno). */
 void pc_log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -52,6 +52,7 @@ static const struct field fields[] = {
 	F("queue-dropped", T_U64, queue_dropped),
 	F("user-dropped", T_U64, user_dropped),
 	F("verdict-errors", T_U64, verdict_errors),
+	F("bad-messages", T_U64, bad_messages),
 	F("log-suppressed", T_U64, log_suppressed),
 };
 #undef F

@@ -41,7 +41,8 @@ struct pc_status {
 	enum pc_reload_result last_reload_result;
 	const char *last_reload_message;
 	uint64_t packets, permitted, denied, malformed, forwarded, default_hits;
-	uint64_t enobufs, queue_dropped, user_dropped, verdict_errors, log_suppressed;
+	uint64_t enobufs, queue_dropped, user_dropped, verdict_errors, bad_messages;
+	uint64_t log_suppressed;
 	struct pc_status_rule *rule;
 	size_t n_rule;
 	char *text;             /* private to pc_status_read: owns the strings */

@@ -492,6 +492,24 @@ void pc_vlog_write(struct pc_vlog *vl, const struct pc_vlog_rec *rec)
 	emit(vl, line, n);
 }
 
+void pc_vlog_message(struct pc_vlog *vl, const char *level, const char *msg)
+{
+	char line[PC_VLOG_LINE_MAX], tbuf[40];
+	enum pc_log_format fmt = vl->cfg.format;
+	const char *time;
+	struct sbuf b;
+
+	if (!vl->cfg.sink && vl->cfg.target != PC_LOGT_FILE)
+		return;
+	sb_init(&b, line, sizeof(line) - 1);
+	if ((time = line_time(vl, tbuf, sizeof(tbuf))))
+		kv_str(&b, fmt, "time", time, false);
+	kv_str(&b, fmt, "level", level, false);
+	kv_str(&b, fmt, "msg", msg, true);
+	kv_end(&b, fmt);
+	emit(vl, line, sb_finish(&b));
+}
+
 void pc_vlog_tick(struct pc_vlog *vl, uint64_t now_ns)
 {
 	if (vl->pending && now_ns >= vl->due_ns)

@@ -68,6 +68,11 @@ bool pc_vlog_admit(struct pc_vlog *vl, uint64_t now_ns);
 /* Formats and writes one admitted line. */
 void pc_vlog_write(struct pc_vlog *vl, const struct pc_vlog_rec *rec);
 
+/* Writes one of the daemon's own messages (level "info", "warning", ...)
+ * as a level= msg= line, not rate-limited, when the target is a file (or a
+ * sink); to syslog and stderr the daemon's log writes them itself. */
+void pc_vlog_message(struct pc_vlog *vl, const char *level, const char *msg);
+
 /* Writes the suppressed=N line when one is due at now_ns. */
 void pc_vlog_tick(struct pc_vlog *vl, uint64_t now_ns);
 

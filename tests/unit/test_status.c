@@ -46,7 +46,7 @@ static struct pc_status sample(void)
 		.last_reload_message = "config has errors, not reloading: p.conf:3: bad = value",
 		.packets = 1001, .permitted = 700, .denied = 301, .malformed = 11, .forwarded = 12,
 		.default_hits = 13, .enobufs = 14, .queue_dropped = 15, .user_dropped = 16,
-		.verdict_errors = 19, .log_suppressed = 20,
+		.verdict_errors = 19, .bad_messages = 21, .log_suppressed = 20,
 		.rule = rules, .n_rule = sizeof(rules) / sizeof(rules[0]),
 	};
 	return st;
@@ -83,6 +83,7 @@ static void check_equal(const struct pc_status *a, const struct pc_status *b)
 	ck_assert_uint_eq(a->queue_dropped, b->queue_dropped);
 	ck_assert_uint_eq(a->user_dropped, b->user_dropped);
 	ck_assert_uint_eq(a->verdict_errors, b->verdict_errors);
+	ck_assert_uint_eq(a->bad_messages, b->bad_messages);
 	ck_assert_uint_eq(a->log_suppressed, b->log_suppressed);
 	ck_assert_uint_eq(a->n_rule, b->n_rule);
 	for (size_t i = 0; i < a->n_rule; i++) {

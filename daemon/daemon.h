@@ -1,0 +1,64 @@
+/* daemon.h - the state of portcullisd, shared by its start-up, event loop,
+ * reload and reports */
+#ifndef PC_DAEMON_H
+#define PC_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decide.h"
+#include "queue.h"
+#include "status.h"
+#include "table.h"
+#include "vlog.h"
+
+#define PC_DEFAULT_CONF "/etc/portcullis/portcullis.conf"
+
+struct pc_reload_state {
+	uint64_t generation; /* attempts */
+	uint64_t ok, failed;
+	int64_t time;        /* unix time of the last attempt */
+	enum pc_reload_result result;
+	char msg[512];
+};
+
+struct pc_daemon {
+	const char *conf;
+	bool foreground;
+	struct pc_table *table;   /* the policy served now */
+	struct pc_vlog *vlog;
+	struct pc_worker worker;  /* decides the packets of every queue */
+	struct pc_queue **queues;
+	size_t nqueues;
+	unsigned queue_lo, queue_hi; /* bound at start; a reload cannot change them */
+	char *pid_file, *status_file; /* from the policy at start */
+	int sigfd;
+	int64_t start_time;
+	uint64_t status_seq;
+	uint64_t suppressed_before; /* verdict lines suppressed by earlier logs */
+	struct pc_reload_state reload;
+	uint64_t watchdog_ns;     /* WATCHDOG=1 interval, 0: none */
+	uint64_t watchdog_next;
+	uint64_t rx_errors;
+	uint64_t rx_error_logged_ns;
+	bool stop;
+};
+
+/* loop.c: serves packets and signals until SIGTERM/SIGINT. Returns 0, or
+ * -1 when the loop cannot go on. */
+int pc_daemon_loop(struct pc_daemon *d);
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t pc_mono_ns(void);
+
+/* reload.c: SIGHUP. Loads a whole new table; swaps it in only on success. */
+void pc_daemon_reload(struct pc_daemon *d);
+/* The verdict log settings of a policy. */
+void pc_daemon_vlog_cfg(const struct pc_settings *s, struct pc_vlog_cfg *cfg);
+
+/* report.c: writes the status file (running: false in the last write). */
+void pc_daemon_write_status(struct pc_daemon *d, bool running);
+/* Logs a one-line summary of the counters. */
+void pc_daemon_log_summary(struct pc_daemon *d);
+
+#endif

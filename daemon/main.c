@@ -1,0 +1,253 @@
+/* main.c - portcullisd: start-up, the loop, shut-down */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "notify.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: portcullisd [-c FILE] [-f] [-h]\n"
+		   "  -c FILE  the policy (default %s)\n"
+		   "  -f       log the daemon's messages to stderr instead of syslog\n"
+		   "  -h       this help\n", PC_DEFAULT_CONF);
+}
+
+/* Blocks the signals the loop handles and returns a signalfd for them. */
+static int signals_open(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+/* Creates the directories above path (mode 0755) that are missing. */
+static void make_parents(const char *path)
+{
+	char *p = strdup(path);
+
+	for (char *s = p ? strchr(p + 1, '/') : NULL; s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		mkdir(p, 0755);
+		*s = '/';
+	}
+	free(p);
+}
+
+static int pidfile_write(const char *path)
+{
+	char buf[32];
+	int fd, len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+
+	make_parents(path);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0)
+		return -1;
+	if (write(fd, buf, (size_t)len) != len) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+/* Removes path when it still names this process. */
+static void pidfile_remove(const char *path)
+{
+	char buf[32] = "";
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f) && strtol(buf, NULL, 10) == (long)getpid())
+		unlink(path);
+	fclose(f);
+}
+
+/* The log's copy of the daemon's own messages into a log file. */
+static void tee_to_vlog(void *arg, int pri, const char *msg)
+{
+	const struct pc_daemon *d = arg;
+
+	pc_vlog_message(d->vlog, pri <= LOG_ERR ? "error" : pri == LOG_WARNING ? "warning" :
+				 pri == LOG_DEBUG ? "debug" : "info", msg);
+}
+
+static int load(struct pc_daemon *d)
+{
+	struct pc_diag *diag = pc_diag_new();
+	struct pc_vlog_cfg cfg;
+
+	if (!diag)
+		pc_fatal("portcullisd");
+	d->table = pc_table_load(d->conf, diag);
+	pc_diag_print(diag, stderr);
+	pc_diag_free(diag);
+	if (!d->table) {
+		fprintf(stderr, "portcullisd: %s: config has errors, not starting\n", d->conf);
+		return -1;
+	}
+	pc_daemon_vlog_cfg(d->table->set, &cfg);
+	if (!(d->vlog = pc_vlog_new(&cfg))) {
+		pc_log_warn("cannot open the log file %s", cfg.file ? cfg.file : "");
+		return -1;
+	}
+	d->worker.table = d->table;
+	d->worker.vlog = d->vlog;
+	d->worker.now_ns = pc_mono_ns();
+	pc_log_set_tee(tee_to_vlog, d);
+	d->queue_lo = d->table->set->queue_lo;
+	d->queue_hi = d->table->set->queue_hi;
+	d->pid_file = d->table->set->pid_file ? strdup(d->table->set->pid_file) : NULL;
+	d->status_file = d->table->set->status_file ? strdup(d->table->set->status_file) : NULL;
+	return 0;
+}
+
+static int open_queues(struct pc_daemon *d)
+{
+	size_t n = (size_t)d->queue_hi - d->queue_lo + 1;
+
+	if (!(d->queues = calloc(n, sizeof(*d->queues))))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct pc_queue_cfg cfg = { .num = d->queue_lo + (unsigned)i,
+					    .fail_open = d->table->set->fail_open };
+
+		if (!(d->queues[i] = pc_queue_open(&cfg, pc_decide, &d->worker))) {
+			pc_log_warn("cannot bind queue %u%s", cfg.num, errno == EBUSY ?
+				    " (another process holds it)" : "");
+			return -1;
+		}
+		d->nqueues++;
+	}
+	return 0;
+}
+
+static void start_watchdog(struct pc_daemon *d)
+{
+	uint64_t usec = pc_notify_watchdog_usec();
+
+	if (!usec)
+		return;
+	d->watchdog_ns = usec * 1000 / 2;
+	d->watchdog_next = pc_mono_ns() + d->watchdog_ns;
+}
+
+static void serving(struct pc_daemon *d)
+{
+	char queue[32];
+
+	if (d->queue_hi > d->queue_lo)
+		snprintf(queue, sizeof(queue), "queues %u-%u", d->queue_lo, d->queue_hi);
+	else
+		snprintf(queue, sizeof(queue), "queue %u", d->queue_lo);
+	if (d->pid_file && *d->pid_file && pidfile_write(d->pid_file) < 0)
+		pc_log_warn("cannot write the pid file %s", d->pid_file);
+	if (d->status_file && *d->status_file)
+		make_parents(d->status_file);
+	pc_daemon_write_status(d, true);
+	pc_log_info("started: %s, %zu rules, %zu enabled, fail %s, policy %s", queue,
+		    d->table->nrules, d->table->enabled,
+		    d->table->set->fail_open ? "open" : "closed", d->conf);
+	start_watchdog(d);
+	pc_notifyf("READY=1\nMAINPID=%ld\nSTATUS=%s: %zu rules, %zu enabled", (long)getpid(),
+		   queue, d->table->nrules, d->table->enabled);
+}
+
+static void shut_down(struct pc_daemon *d)
+{
+	pc_notify("STOPPING=1");
+	for (size_t i = 0; i < d->nqueues; i++)
+		pc_queue_close(d->queues[i]);
+	d->nqueues = 0;
+	pc_daemon_write_status(d, false);
+	if (d->pid_file && *d->pid_file)
+		pidfile_remove(d->pid_file);
+	pc_log_info("stopped: %llu packets, %llu permitted, %llu denied",
+		    (unsigned long long)d->worker.c.packets,
+		    (unsigned long long)d->worker.c.permitted,
+		    (unsigned long long)d->worker.c.denied);
+}
+
+static void free_all(struct pc_daemon *d)
+{
+	pc_log_set_tee(NULL, NULL);
+	for (size_t i = 0; i < d->nqueues; i++)
+		pc_queue_close(d->queues[i]);
+	free(d->queues);
+	pc_vlog_free(d->vlog);
+	pc_table_free(d->table);
+	free(d->pid_file);
+	free(d->status_file);
+	if (d->sigfd >= 0)
+		close(d->sigfd);
+	pc_log_close();
+}
+
+static int parse_args(struct pc_daemon *d, int argc, char **argv)
+{
+	int c;
+
+	while ((c = getopt(argc, argv, "c:fh")) != -1) {
+		switch (c) {
+		case 'c':
+			d->conf = optarg;
+			break;
+		case 'f':
+			d->foreground = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct pc_daemon d = { .conf = PC_DEFAULT_CONF, .sigfd = -1 };
+	int ret = 1;
+
+	if (parse_args(&d, argc, argv) < 0)
+		return 2;
+	d.start_time = (int64_t)time(NULL);
+	if ((d.sigfd = signals_open()) < 0) {
+		perror("portcullisd: signalfd");
+		return 1;
+	}
+	if (load(&d) < 0 || open_queues(&d) < 0)
+		goto out;
+	pc_log_open("portcullisd", d.foreground);
+	serving(&d);
+	ret = pc_daemon_loop(&d) < 0 ? 1 : 0;
+	shut_down(&d);
+out:
+	free_all(&d);
+	return ret;
+}

@@ -1,0 +1,150 @@
+/* reload.c - SIGHUP: a whole new table or none; never a half-applied one */
+#include "daemon.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "notify.h"
+
+void pc_daemon_vlog_cfg(const struct pc_settings *s, struct pc_vlog_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->target = s->log_target;
+	cfg->file = s->log_file;
+	cfg->format = s->log_format;
+	cfg->rate = s->log_rate;
+}
+
+__attribute__((format(printf, 2, 3)))
+static void fail(struct pc_daemon *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	d->reload.failed++;
+	d->reload.result = PC_RELOAD_FAILED;
+	va_start(ap, fmt);
+	vsnprintf(d->reload.msg, sizeof(d->reload.msg), fmt, ap);
+	va_end(ap);
+}
+
+/* Logs every entry of diag at its level; returns the first error's text. */
+static const char *log_diag(const struct pc_diag *diag)
+{
+	const char *first = NULL;
+
+	for (size_t i = 0; i < pc_diag_count(diag); i++) {
+		enum pc_diag_level lvl;
+		const char *text = pc_diag_text(diag, i, &lvl);
+
+		if (lvl == PC_DIAG_ERROR && !first)
+			first = text;
+		pc_log_warnx("%s%s", lvl == PC_DIAG_WARNING ? "warning: " : "", text);
+	}
+	return first ? first : "unknown error";
+}
+
+/* A new verdict log when its settings changed: *out stays NULL when the old
+ * one serves. Returns 0, or -1 with errno. */
+static int new_vlog(const struct pc_daemon *d, const struct pc_table *t, struct pc_vlog **out)
+{
+	struct pc_vlog_cfg cfg;
+
+	pc_daemon_vlog_cfg(t->set, &cfg);
+	*out = NULL;
+	if (pc_vlog_same(d->vlog, &cfg))
+		return 0;
+	*out = pc_vlog_new(&cfg);
+	return *out ? 0 : -1;
+}
+
+static bool str_differs(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a && strcmp(a, b));
+}
+
+/* Settings that only a restart applies. */
+static void warn_restart(const struct pc_daemon *d, const struct pc_settings *s)
+{
+	if (s->queue_lo != d->queue_lo || s->queue_hi != d->queue_hi)
+		pc_log_warnx("queue changed: it takes effect at the next start");
+	if (str_differs(s->pid_file, d->pid_file))
+		pc_log_warnx("pid-file changed: it takes effect at the next start");
+	if (str_differs(s->status_file, d->status_file))
+		pc_log_warnx("status-file changed: it takes effect at the next start");
+}
+
+static void apply_fail_mode(struct pc_daemon *d, bool fail_open)
+{
+	if (fail_open == d->table->set->fail_open)
+		return;
+	for (size_t i = 0; i < d->nqueues; i++)
+		if (pc_queue_set_fail_open(d->queues[i], fail_open) < 0)
+			pc_log_warn("queue %u: cannot set fail %s", pc_queue_num(d->queues[i]),
+				    fail_open ? "open" : "closed");
+}
+
+/* Puts t (and vl when set) in service and frees what they replace. */
+static void swap_in(struct pc_daemon *d, struct pc_table *t, struct pc_vlog *vl)
+{
+	struct pc_table *old = d->table;
+
+	apply_fail_mode(d, t->set->fail_open);
+	pc_table_carry_hits(t, old);
+	d->table = d->worker.table = t;
+	pc_table_free(old);
+	if (vl) {
+		d->suppressed_before += pc_vlog_suppressed_total(d->vlog);
+		pc_vlog_free(d->vlog);
+		d->vlog = d->worker.vlog = vl;
+	}
+}
+
+static void try_reload(struct pc_daemon *d, struct pc_diag *diag)
+{
+	struct pc_table *t = pc_table_load(d->conf, diag);
+	struct pc_vlog *vl;
+
+	if (!t) {
+		pc_log_warnx("config has errors, not reloading");
+		fail(d, "config has errors, not reloading: %s", log_diag(diag));
+		return;
+	}
+	log_diag(diag);
+	if (new_vlog(d, t, &vl) < 0) {
+		pc_log_warn("cannot open the log file %s, not reloading",
+			    t->set->log_file ? t->set->log_file : "");
+		fail(d, "cannot open the log file, not reloading: %s", strerror(errno));
+		pc_table_free(t);
+		return;
+	}
+	warn_restart(d, t->set);
+	swap_in(d, t, vl);
+	pc_log_info("reloaded: %zu rules, %zu enabled", t->nrules, t->enabled);
+	d->reload.ok++;
+	d->reload.result = PC_RELOAD_OK;
+	snprintf(d->reload.msg, sizeof(d->reload.msg), "reloaded: %zu rules, %zu enabled",
+		 t->nrules, t->enabled);
+}
+
+void pc_daemon_reload(struct pc_daemon *d)
+{
+	struct pc_diag *diag = pc_diag_new();
+
+	pc_notifyf("RELOADING=1\nMONOTONIC_USEC=%llu",
+		   (unsigned long long)(pc_mono_ns() / 1000));
+	d->reload.generation++;
+	d->reload.time = (int64_t)time(NULL);
+	if (diag) {
+		try_reload(d, diag);
+	} else {
+		pc_log_warn("cannot reload");
+		fail(d, "cannot reload: %s", strerror(errno));
+	}
+	pc_diag_free(diag);
+	pc_daemon_write_status(d, true);
+	pc_notifyf("READY=1\nSTATUS=%s", d->reload.msg);
+}

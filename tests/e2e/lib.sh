@@ -138,12 +138,10 @@ pc_init() {
 	trap pc_cleanup EXIT
 	trap 'pc_fail "time limit of '"$limit"' s reached"; exit 1' TERM
 	trap 'exit 1' INT
-	(
-		trap 'kill "$sp" 2>/dev/null; exit 0' TERM
-		sleep "$limit" &
-		sp=$!
-		wait "$sp" && kill -TERM $$
-	) 2>/dev/null &
+	# a new shell, not a subshell: it must not inherit our traps
+	bash -c 'trap "kill \$sp 2>/dev/null; exit 0" TERM
+		sleep "$1" & sp=$!
+		wait "$sp" && kill -TERM "$2"' watchdog "$limit" $$ 2>/dev/null &
 	PC_WATCHDOG_PID=$!
 }
 

@@ -1,0 +1,450 @@
+/* cmd_log.c - portcullis log: filter verdict log lines, or summarize them */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "cmds.h"
+#include "logread.h"
+#include "tally.h"
+
+#define TOP_N 10
+#define READ_BUF (4 * PC_LOGREAD_LINE_MAX)
+#define ERRLEN 160
+
+static const char usage_text[] =
+	"log [FILE|-] [--rule NAME] [--verdict permit|deny] [--since TIME] [--summary]\n"
+	"  TIME: ISO 8601 (2024-11-28T13:00:00Z, 2024-11-28) or relative (30s, 10m, 2h, 1d, 1w)";
+
+struct log_opts {
+	const char *path;  /* NULL or "-": stdin */
+	const char *rule;  /* "-": decided by the default */
+	int verdict;       /* enum pc_action, or -1 for any */
+	bool since_set;
+	int64_t since;
+	bool summary;
+};
+
+struct summary {
+	struct pc_tally *remote, *lport, *rules;
+	uint64_t suppressed, reports;
+};
+
+struct stats {
+	uint64_t lines, bad, undated, first_bad;
+	char first_err[ERRLEN];
+};
+
+/* Reads lines with read(2), so that a pipe (journalctl -f) is served as it
+ * comes; a line that does not fit buf is dropped and flagged. */
+struct reader {
+	int fd;
+	size_t pos, end;
+	bool eof;
+	char buf[READ_BUF];
+};
+
+static int fill(struct reader *r)
+{
+	ssize_t n;
+
+	if (r->pos) {
+		memmove(r->buf, r->buf + r->pos, r->end - r->pos);
+		r->end -= r->pos;
+		r->pos = 0;
+	}
+	fflush(stdout);
+	do
+		n = read(r->fd, r->buf + r->end, sizeof(r->buf) - r->end);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	r->end += (size_t)n;
+	r->eof = n == 0;
+	return 0;
+}
+
+/* The next line, without its newline. Returns 1, 0 at the end, or -1 with
+ * errno. *overlong: the line did not fit, its bytes are gone. */
+static int next_line(struct reader *r, const char **line, size_t *len, bool *overlong)
+{
+	*overlong = false;
+	for (;;) {
+		char *s = r->buf + r->pos, *nl = memchr(s, '\n', r->end - r->pos);
+
+		if (nl || (r->eof && r->pos < r->end)) {
+			*line = s;
+			*len = nl ? (size_t)(nl - s) : r->end - r->pos;
+			r->pos += *len + (nl != NULL);
+			return 1;
+		}
+		if (r->eof)
+			return 0;
+		if (r->pos == 0 && r->end == sizeof(r->buf)) {
+			*overlong = true;
+			r->end = 0;
+		}
+		if (fill(r) < 0)
+			return -1;
+	}
+}
+
+/* ---- selection ---- */
+
+/* --since: records without a time cannot be placed and are left out. */
+static bool time_ok(const struct log_opts *o, const struct pc_logrec *rec, struct stats *st)
+{
+	if (!o->since_set)
+		return true;
+	if (!(rec->has & PC_LR_TIME)) {
+		st->undated++;
+		return false;
+	}
+	return rec->time >= o->since;
+}
+
+/* --rule and --verdict; suppressed= lines and the daemon's messages have
+ * neither and pass only when no such filter is given. */
+static bool selected(const struct log_opts *o, const struct pc_logrec *rec)
+{
+	if (rec->kind != PC_LOGREC_VERDICT)
+		return !o->rule && o->verdict < 0;
+	if (o->verdict >= 0 && (int)rec->verdict != o->verdict)
+		return false;
+	if (!o->rule)
+		return true;
+	if (!strcmp(o->rule, "-"))
+		return rec->has & PC_LR_DEFAULT;
+	return !(rec->has & PC_LR_DEFAULT) && !strcmp(o->rule, rec->rule);
+}
+
+/* ---- summary ---- */
+
+static const char *proto_name(uint8_t proto, char *buf, size_t len)
+{
+	switch (proto) {
+	case 1: return "icmp";
+	case 6: return "tcp";
+	case 17: return "udp";
+	case 58: return "icmpv6";
+	}
+	snprintf(buf, len, "%u", proto);
+	return buf;
+}
+
+/* The remote address and local port of a denied packet. */
+static int count_denied(struct summary *s, const struct pc_logrec *rec)
+{
+	char addr[PC_ADDR_STRLEN], key[32], pbuf[8];
+	bool in = rec->dir == PC_DIR_IN;
+	int n;
+
+	if (!(rec->has & PC_LR_PACKET) || (rec->dir != PC_DIR_IN && rec->dir != PC_DIR_OUT))
+		return 0;
+	pc_addr_format(rec->family, in ? rec->src : rec->dst, addr, sizeof(addr));
+	if (pc_tally_add(s->remote, addr, strlen(addr), 1) < 0)
+		return -1;
+	if (!(rec->has & PC_LR_PORTS))
+		return 0;
+	n = snprintf(key, sizeof(key), "%u/%s", in ? rec->dport : rec->sport,
+		     proto_name(rec->proto, pbuf, sizeof(pbuf)));
+	return pc_tally_add(s->lport, key, (size_t)n, 1);
+}
+
+/* Rules are counted under "V=NAME" (V: d or p) or "V-" for the default. */
+static int count_rule(struct summary *s, const struct pc_logrec *rec)
+{
+	char key[2 + PC_LOGREAD_NAME_MAX];
+	size_t n = 2;
+
+	key[0] = rec->verdict == PC_PERMIT ? 'p' : 'd';
+	key[1] = rec->has & PC_LR_DEFAULT ? '-' : '=';
+	if (!(rec->has & PC_LR_DEFAULT)) {
+		size_t len = strlen(rec->rule);
+
+		memcpy(key + 2, rec->rule, len);
+		n += len;
+	}
+	return pc_tally_add(s->rules, key, n, 1);
+}
+
+static int count(struct summary *s, const struct log_opts *o, const struct pc_logrec *rec)
+{
+	if (rec->kind == PC_LOGREC_SUPPRESSED) {
+		s->suppressed += rec->suppressed;
+		s->reports++;
+		return 0;
+	}
+	if (rec->kind != PC_LOGREC_VERDICT || !selected(o, rec))
+		return 0;
+	if (count_rule(s, rec) < 0)
+		return -1;
+	return rec->verdict == PC_DENY ? count_denied(s, rec) : 0;
+}
+
+/* A name as text, control bytes as \xHH. */
+static void print_name(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f)
+			printf("\\x%02x", c);
+		else
+			putchar(c);
+	}
+}
+
+/* Prints a ranked table, at most max rows (0: all). rules: keys are rule keys. */
+static int print_table(const char *title, const struct pc_tally *t, size_t max, bool rules)
+{
+	size_t n;
+	struct pc_tally_entry *e = pc_tally_ranked(t, &n);
+
+	if (!e)
+		return -1;
+	printf("%s\n", title);
+	if (!n)
+		printf("  (none)\n");
+	for (size_t i = 0; i < n && (!max || i < max); i++) {
+		printf("%8" PRIu64 "  ", e[i].count);
+		if (rules) {
+			printf("%-6s  ", e[i].key[0] == 'p' ? "permit" : "deny");
+			if (e[i].key[1] == '-')
+				printf("(default)");
+			else
+				print_name(e[i].key + 2, e[i].len - 2);
+		} else {
+			print_name(e[i].key, e[i].len);
+		}
+		putchar('\n');
+	}
+	if (max && n > max)
+		printf("  (%zu more)\n", n - max);
+	free(e);
+	return 0;
+}
+
+static int print_summary(const struct summary *s)
+{
+	if (print_table("top denied remote addresses:", s->remote, TOP_N, false) < 0)
+		return -1;
+	putchar('\n');
+	if (print_table("top denied local ports:", s->lport, TOP_N, false) < 0)
+		return -1;
+	putchar('\n');
+	if (print_table("hits per rule:", s->rules, 0, true) < 0)
+		return -1;
+	printf("\nsuppressed: %" PRIu64 " lines in %" PRIu64 " reports\n", s->suppressed, s->reports);
+	return 0;
+}
+
+/* ---- the loop ---- */
+
+static void note_bad(struct stats *st, const char *err)
+{
+	if (!st->bad++) {
+		st->first_bad = st->lines;
+		snprintf(st->first_err, sizeof(st->first_err), "%s", err);
+	}
+}
+
+static bool blank(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return false;
+	return true;
+}
+
+/* One line: parsed, then printed or counted. Returns 0, or -1 (out of memory). */
+static int one_line(const struct log_opts *o, struct summary *s, struct stats *st,
+		    const char *line, size_t len, int64_t now)
+{
+	struct pc_logrec rec;
+	char err[ERRLEN];
+
+	if (pc_logread_parse(line, len, now, &rec, err, sizeof(err)) < 0) {
+		note_bad(st, err);
+		return 0;
+	}
+	if (!time_ok(o, &rec, st))
+		return 0;
+	if (o->summary)
+		return count(s, o, &rec);
+	if (selected(o, &rec)) {
+		fwrite(line, 1, len, stdout);
+		putchar('\n');
+	}
+	return 0;
+}
+
+static int read_all(struct reader *r, const struct log_opts *o, struct summary *s,
+		    struct stats *st)
+{
+	int64_t now = (int64_t)time(NULL);
+	const char *line;
+	size_t len;
+	bool overlong;
+	int rc;
+
+	while ((rc = next_line(r, &line, &len, &overlong)) > 0) {
+		st->lines++;
+		if (overlong)
+			note_bad(st, "line too long");
+		else if (!blank(line, len) && one_line(o, s, st, line, len, now) < 0)
+			return -1;
+	}
+	return rc;
+}
+
+static void report(const struct log_opts *o, const struct stats *st, const char *name)
+{
+	if (st->bad)
+		fprintf(stderr, "portcullis log: %s: %" PRIu64 " unparseable line%s (first: line %"
+			PRIu64 ": %s)\n", name, st->bad, st->bad == 1 ? "" : "s", st->first_bad,
+			st->first_err);
+	if (o->since_set && st->undated)
+		fprintf(stderr, "portcullis log: %s: %" PRIu64 " line%s without a time left out by "
+			"--since\n", name, st->undated, st->undated == 1 ? "" : "s");
+}
+
+/* ---- options ---- */
+
+/* "30s", "10m", "2h", "1d", "1w" before now, or an ISO 8601 time. */
+static int parse_since(const char *s, int64_t now, int64_t *out)
+{
+	static const struct { char unit; int64_t secs; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 },
+	};
+	size_t len = strlen(s), nd = strspn(s, "0123456789");
+	int64_t n = 0;
+
+	if (nd && nd <= 9 && len == nd + 1) {
+		for (size_t i = 0; i < nd; i++)
+			n = n * 10 + (s[i] - '0');
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (units[i].unit == s[nd]) {
+				*out = now - n * units[i].secs;
+				return 0;
+			}
+	}
+	return pc_logread_time(s, len, out);
+}
+
+/* Returns 0, 1 after --help, or -1 after a usage error (reported). */
+static int parse_opts(int argc, char **argv, struct log_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "rule", required_argument, NULL, 'r' },
+		{ "verdict", required_argument, NULL, 'V' },
+		{ "since", required_argument, NULL, 's' },
+		{ "summary", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*o = (struct log_opts){ .verdict = -1 };
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o->rule = optarg;
+			break;
+		case 'V':
+			if (strcmp(optarg, "permit") && strcmp(optarg, "deny")) {
+				fprintf(stderr, "portcullis log: --verdict: '%s' is neither permit nor deny\n", optarg);
+				return -1;
+			}
+			o->verdict = strcmp(optarg, "permit") ? PC_DENY : PC_PERMIT;
+			break;
+		case 's':
+			if (parse_since(optarg, (int64_t)time(NULL), &o->since) < 0) {
+				fprintf(stderr, "portcullis log: --since: '%s' is neither an ISO 8601 time "
+					"nor like 10m, 2h, 1d\n", optarg);
+				return -1;
+			}
+			o->since_set = true;
+			break;
+		case 'S':
+			o->summary = true;
+			break;
+		case 'h':
+			printf("usage: portcullis %s\n", usage_text);
+			return 1;
+		default:
+			fprintf(stderr, "usage: portcullis %s\n", usage_text);
+			return -1;
+		}
+	}
+	if (argc - optind > 1) {
+		fprintf(stderr, "portcullis log: one FILE at most\nusage: portcullis %s\n", usage_text);
+		return -1;
+	}
+	o->path = optind < argc ? argv[optind] : NULL;
+	return 0;
+}
+
+static int setup_summary(struct summary *s)
+{
+	s->remote = pc_tally_new();
+	s->lport = pc_tally_new();
+	s->rules = pc_tally_new();
+	return s->remote && s->lport && s->rules ? 0 : -1;
+}
+
+int pc_cmd_log(int argc, char **argv)
+{
+	struct log_opts o;
+	struct summary sum = { 0 };
+	struct stats st = { 0 };
+	struct reader *r = NULL;
+	const char *name;
+	int rc = parse_opts(argc, argv, &o);
+
+	if (rc)
+		return rc > 0 ? 0 : 2;
+	name = o.path && strcmp(o.path, "-") ? o.path : "stdin";
+	rc = 1;
+	if (!(r = calloc(1, sizeof(*r))) || (o.summary && setup_summary(&sum) < 0)) {
+		perror("portcullis log");
+		goto out;
+	}
+	if (!o.path && isatty(STDIN_FILENO)) {
+		fprintf(stderr, "portcullis log: give a FILE, or pipe the log in "
+			"(journalctl -u portcullis -o cat | portcullis log)\n");
+		rc = 2;
+		goto out;
+	}
+	r->fd = strcmp(name, "stdin") ? open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY) : STDIN_FILENO;
+	if (r->fd < 0) {
+		fprintf(stderr, "portcullis log: %s: %s\n", name, strerror(errno));
+		goto out;
+	}
+	if (read_all(r, &o, &sum, &st) < 0) {
+		fprintf(stderr, "portcullis log: %s: %s\n", name, strerror(errno));
+		goto out;
+	}
+	if (o.summary && print_summary(&sum) < 0) {
+		perror("portcullis log");
+		goto out;
+	}
+	report(&o, &st, name);
+	rc = fflush(stdout) || ferror(stdout) ? 1 : 0;
+out:
+	if (r && r->fd > STDIN_FILENO)
+		close(r->fd);
+	free(r);
+	pc_tally_free(sum.remote);
+	pc_tally_free(sum.lport);
+	pc_tally_free(sum.rules);
+	return rc;
+}

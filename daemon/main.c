@@ -121,6 +121,22 @@ static int load(struct pc_daemon *d)
 	return 0;
 }
 
+/* Says why queue num could not be bound (errno from pc_queue_open). */
+static void queue_error(unsigned num)
+{
+	struct pc_queue_kstats ks;
+	int err = errno;
+
+	/* The kernel answers EPERM both to a missing CAP_NET_ADMIN and to a
+	 * queue bound by another socket: the queue's existence tells them apart. */
+	if ((err == EPERM || err == EBUSY) && pc_queue_kstats(num, &ks) == 0) {
+		pc_log_warnx("cannot bind queue %u: another process holds it", num);
+		return;
+	}
+	errno = err;
+	pc_log_warn("cannot bind queue %u", num);
+}
+
 static int open_queues(struct pc_daemon *d)
 {
 	size_t n = (size_t)d->queue_hi - d->queue_lo + 1;
@@ -132,8 +148,7 @@ static int open_queues(struct pc_daemon *d)
 					    .fail_open = d->table->set->fail_open };
 
 		if (!(d->queues[i] = pc_queue_open(&cfg, pc_decide, &d->worker))) {
-			pc_log_warn("cannot bind queue %u%s", cfg.num, errno == EBUSY ?
-				    " (another process holds it)" : "");
+			queue_error(cfg.num);
 			return -1;
 		}
 		d->nqueues++;

@@ -371,7 +371,7 @@ static size_t closeness(const char *name, const char *rule)
 	if (n >= 2 && (strcasestr(rule, name) || strcasestr(name, rule)))
 		return 1;
 	d = distance(name, rule);
-	if (d == (size_t)-1 || d > (n / 3 > 2 ? n / 3 : 2))
+	if (d == (size_t)-1 || d > (n / 4 > 2 ? n / 4 : 2))
 		return (size_t)-1;
 	return 1 + d;
 }

@@ -15,6 +15,10 @@ static const struct subcommand subcommands[] = {
 	{ "explain", pc_cmd_explain, "explain [-c FILE] [-v]     decide packets read from stdin" },
 	{ "hooks", pc_cmd_hooks, "hooks up|down [-c FILE]    install/remove the NFQUEUE hook rules" },
 	{ "log", pc_cmd_log, "log [FILE|-] [OPTIONS]     filter or summarize verdict log lines" },
+	{ "enable", pc_cmd_enable, "enable [-c FILE] NAME...   switch rules on, apply to the daemon" },
+	{ "disable", pc_cmd_disable, "disable [-c FILE] NAME...  switch rules off, apply to the daemon" },
+	{ "list", pc_cmd_list, "list [-c FILE] [-v]        the rules, with hits when the daemon runs" },
+	{ "status", pc_cmd_status, "status [-c FILE]           is the daemon running, and its counters" },
 };
 
 static void usage(FILE *f)

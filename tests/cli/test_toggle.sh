@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# CLI tests for portcullis enable, disable, list and status.
+# Usage: test_toggle.sh BUILD_DIR
+#
+# Without a daemon: on temporary copies of the shipped policy. With a daemon
+# (root only): portcullisd runs inside a network namespace this script
+# creates (its queue binds there; no hook rule is installed anywhere), and
+# is killed by pid and the namespace deleted on exit.
+# Exit status: 0 all passed, 1 a check failed, 77 the daemon part was
+# skipped (not root) and the rest passed.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:-build}" && pwd)
+pc="$build/portcullis"
+pcd="$build/portcullisd"
+shipped="$here/../../conf/portcullis.conf"
+tmp=$(mktemp -d /tmp/pc-toggle.XXXXXX)
+ns=
+dpid=
+fails=0 passes=0
+
+cleanup() {
+	if [ -n "$dpid" ]; then
+		kill -CONT "$dpid" 2>/dev/null
+		kill -TERM "$dpid" 2>/dev/null
+		for _ in $(seq 50); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$dpid" 2>/dev/null
+	fi
+	[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok() { passes=$((passes + 1)); echo "PASS $1"; }
+bad() { fails=$((fails + 1)); echo "FAIL $1"; shift; printf '  %s\n' "$@"; }
+# expect_rc NAME WANT_RC CMD...: runs CMD (30 s at most), output in $tmp/out, $tmp/err
+expect_rc() {
+	local name=$1 want=$2; shift 2
+	timeout 30 "$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	if [ "$rc" -eq "$want" ]; then ok "$name"
+	else bad "$name" "exit $rc, wanted $want" "$(cat "$tmp/out" "$tmp/err")"; fi
+}
+has() { # has NAME FILE TEXT
+	if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "no '$3' in:" "$(cat "$2")"; fi
+}
+hasnt() { # hasnt NAME FILE TEXT
+	if grep -qF -- "$3" "$2"; then bad "$1" "unexpected '$3' in:" "$(cat "$2")"; else ok "$1"; fi
+}
+same() { # same NAME FILE1 FILE2
+	if cmp -s "$2" "$3"; then ok "$1"; else bad "$1" "$(diff "$2" "$3" | head -20)"; fi
+}
+# rule_state FILE NAME: the enabled value the loader sees, from portcullis list
+rule_state() {
+	"$pc" list -c "$1" 2>/dev/null | awk -v n="$2" '
+		NR == 1 { s = index($0, "NAME"); next }
+		{ name = substr($0, s); sub(/ +[0-9-]*$/, "", name); if (name == n) print $1 }'
+}
+is_state() { # is_state NAME FILE RULE on|off
+	local got
+	got=$(rule_state "$2" "$3")
+	if [ "$got" = "$4" ]; then ok "$1"; else bad "$1" "rule '$3' is '$got', wanted '$4'"; fi
+}
+
+# policy DIR: the shipped policy with its daemon files in DIR
+policy() {
+	sed -e "s|^pid-file = .*|pid-file = $1/portcullisd.pid|" \
+	    -e "s|^status-file = .*|status-file = $1/status|" \
+	    -e "s|^log-target = .*|log-target = stderr|" "$shipped"
+}
+
+# ---- without a daemon ----
+mkdir -p "$tmp/a"
+conf=$tmp/a/portcullis.conf
+policy "$tmp/a" >"$conf"
+chmod 640 "$conf"
+chown 0:daemon "$conf" 2>/dev/null || true
+cp -p "$conf" "$tmp/orig.conf"
+expect_rc "shipped-derived policy checks" 0 "$pc" check -c "$conf"
+has "11 rules enabled" "$tmp/out" "38 rules, 11 enabled"
+
+expect_rc "disable an already disabled rule: exit 0" 0 "$pc" disable -c "$conf" "HTTP Server"
+has "says it already was" "$tmp/out" "HTTP Server: already disabled"
+same "file untouched" "$tmp/orig.conf" "$conf"
+
+expect_rc "disable DNS Client: exit 0" 0 "$pc" disable -c "$conf" "DNS Client"
+has "says what changed, and that it applies at next start" "$tmp/out" \
+	"changed DNS Client, DNS Client (tcp); portcullisd is not running: applies at next start"
+n=$(diff "$tmp/orig.conf" "$conf" | grep -c '^[<>]')
+[ "$n" -eq 4 ] && ok "exactly two lines changed" || bad "exactly two lines changed" "$(diff "$tmp/orig.conf" "$conf")"
+diff "$tmp/orig.conf" "$conf" | grep '^>' | grep -qvx '> enabled = no' &&
+	bad "changed lines say enabled = no" "$(diff "$tmp/orig.conf" "$conf")" ||
+	ok "changed lines say enabled = no"
+is_state "DNS Client is off" "$conf" "DNS Client" off
+is_state "DNS Client (tcp) is off" "$conf" "DNS Client (tcp)" off
+is_state "SSH Server still on" "$conf" "SSH Server" on
+[ "$(stat -c %a "$conf")" = 640 ] && ok "mode kept" || bad "mode kept" "$(stat -c %a "$conf")"
+[ "$(stat -c %U:%G "$conf")" = "$(stat -c %U:%G "$tmp/orig.conf")" ] && ok "owner kept" ||
+	bad "owner kept" "$(stat -c %U:%G "$conf")"
+[ "$(ls -A "$tmp/a")" = portcullis.conf ] && ok "no temporary file left" || bad "no temporary file left" "$(ls -A "$tmp/a")"
+
+expect_rc "enable DNS Client again: exit 0" 0 "$pc" enable -c "$conf" "DNS Client"
+same "back to the original, byte for byte" "$tmp/orig.conf" "$conf"
+
+expect_rc "several names" 0 "$pc" enable -c "$conf" "HTTP Server" "HTTPS Server" "SSH Server"
+has "both changed" "$tmp/out" "changed HTTP Server, HTTPS Server;"
+has "the third already was" "$tmp/out" "SSH Server: already enabled"
+is_state "HTTPS Server on" "$conf" "HTTPS Server" on
+cp -p "$tmp/orig.conf" "$conf"
+
+expect_rc "unknown name: exit 1" 1 "$pc" disable -c "$conf" "SSH Server" "http server" "Nothing At All"
+has "names the unknown rule with close matches" "$tmp/err" \
+	"no rule named 'http server'; did you mean 'HTTP Server'"
+has "names the other unknown rule" "$tmp/err" "no rule named 'Nothing At All'"
+hasnt "no suggestion for a far name" "$tmp/err" "'Nothing At All'; did you mean"
+has "says the file is not changed" "$tmp/err" "not changed"
+same "unknown name: nothing changed, not even the known rule" "$tmp/orig.conf" "$conf"
+
+cp "$conf" "$tmp/a/broken.conf"
+printf '\n[Broken]\naction = maybe\n' >>"$tmp/a/broken.conf"
+cp "$tmp/a/broken.conf" "$tmp/broken.orig"
+expect_rc "invalid result: exit 1" 1 "$pc" disable -c "$tmp/a/broken.conf" "SSH Server"
+has "the loader's error is shown" "$tmp/err" "broken.conf:$(grep -n '^action = maybe' "$tmp/broken.orig" | cut -d: -f1): action:"
+has "says the file is not changed" "$tmp/err" "the edited policy has errors"
+same "invalid result: nothing changed" "$tmp/broken.orig" "$tmp/a/broken.conf"
+rm -f "$tmp/a/broken.conf"
+
+printf '[A]\naction = deny\n\0\n' >"$tmp/a/nul.conf"
+expect_rc "a NUL byte: exit 1" 1 "$pc" disable -c "$tmp/a/nul.conf" A
+has "says why" "$tmp/err" "NUL byte"
+rm -f "$tmp/a/nul.conf"
+
+sed 's/$/\r/' "$conf" >"$tmp/a/crlf.conf"
+cp "$tmp/a/crlf.conf" "$tmp/crlf.orig"
+expect_rc "CRLF file: exit 0" 0 "$pc" disable -c "$tmp/a/crlf.conf" "SSH Server"
+n=$(grep -c $'\r$' "$tmp/a/crlf.conf")
+[ "$n" -eq "$(wc -l <"$tmp/a/crlf.conf")" ] && ok "CRLF kept on every line" || bad "CRLF kept on every line" "$n CRLF lines"
+n=$(diff "$tmp/crlf.orig" "$tmp/a/crlf.conf" | grep -c '^[<>]')
+[ "$n" -eq 2 ] && ok "CRLF file: one line changed" || bad "CRLF file: one line changed" "$(diff "$tmp/crlf.orig" "$tmp/a/crlf.conf")"
+rm -f "$tmp/a/crlf.conf"
+
+ln -s portcullis.conf "$tmp/a/link.conf"
+expect_rc "through a symlink: exit 0" 0 "$pc" disable -c "$tmp/a/link.conf" "SSH Server"
+[ -L "$tmp/a/link.conf" ] && ok "the symlink stays a symlink" || bad "the symlink stays a symlink"
+is_state "its target changed" "$conf" "SSH Server" off
+rm -f "$tmp/a/link.conf"
+cp -p "$tmp/orig.conf" "$conf"
+
+expect_rc "enable without a name: usage, exit 2" 2 "$pc" enable -c "$conf"
+expect_rc "missing file: exit 1" 1 "$pc" enable -c "$tmp/a/none.conf" X
+has "names the file" "$tmp/err" "none.conf"
+
+expect_rc "status without a daemon: exit 3" 3 "$pc" status -c "$conf"
+has "says not running" "$tmp/out" "not running (no pid file"
+echo $$ >"$tmp/a/portcullisd.pid"
+expect_rc "status with a stale pid file: exit 3" 3 "$pc" status -c "$conf"
+has "says whose pid it is" "$tmp/out" "not portcullisd"
+expect_rc "disable with a stale pid file: exit 0" 0 "$pc" disable -c "$conf" "SSH Server"
+has "applies at next start" "$tmp/out" "portcullisd is not running: applies at next start"
+rm -f "$tmp/a/portcullisd.pid"
+cp -p "$tmp/orig.conf" "$conf"
+
+expect_rc "list without a daemon: exit 0" 0 "$pc" list -c "$conf"
+[ "$(wc -l <"$tmp/out")" -eq 39 ] && ok "list: a title and 38 rows" || bad "list: a title and 38 rows" "$(wc -l <"$tmp/out")"
+hasnt "list: no hits column without a daemon" "$tmp/out" "HITS"
+grep -Eq '^on +permit +tcp +both +22 +any +- +any +SSH Server$' "$tmp/out" && ok "list: the SSH Server row" ||
+	bad "list: the SSH Server row" "$(grep 'SSH Server' "$tmp/out")"
+grep -Eq '^off +permit +udp +both +any +1434 +- +any +SQL Client \(udp\)$' "$tmp/out" && ok "list: a client row" ||
+	bad "list: a client row" "$(grep 'SQL Client' "$tmp/out")"
+grep -Eq '^on +permit +icmp +both +- +- +echo-request,echo-reply,\+3 +any +ICMP$' "$tmp/out" && ok "list: the ICMP row" ||
+	bad "list: the ICMP row" "$(grep 'ICMP$' "$tmp/out")"
+expect_rc "list -v: exit 0" 0 "$pc" list -v -c "$conf"
+has "list -v: full ICMP types" "$tmp/out" "echo-request,echo-reply,destination-unreachable,time-exceeded,parameter-problem"
+
+# ---- with a daemon ----
+if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null; then
+	echo "SKIPPED daemon tests: need root and iproute2"
+	printf '\n%d passed, %d failed, daemon part skipped\n' "$passes" "$fails"
+	[ "$fails" -eq 0 ] && exit 77
+	exit 1
+fi
+[ -x "$pcd" ] || { bad "portcullisd exists" "no $pcd"; exit 1; }
+
+ns=pc-toggle-$$
+ip netns add "$ns" || { bad "ip netns add $ns"; exit 1; }
+ip -n "$ns" link set lo up
+mkdir -p "$tmp/d"
+conf=$tmp/d/portcullis.conf
+policy "$tmp/d" >"$conf"
+ip netns exec "$ns" "$pcd" -c "$conf" -f >"$tmp/d/daemon.log" 2>&1 &
+dpid=$!
+for _ in $(seq 100); do [ -s "$tmp/d/status" ] && [ -s "$tmp/d/portcullisd.pid" ] && break; sleep 0.05; done
+[ "$(cat "$tmp/d/portcullisd.pid" 2>/dev/null)" = "$dpid" ] && ok "daemon started, pid file written" ||
+	{ bad "daemon started, pid file written" "$(cat "$tmp/d/daemon.log")"; exit 1; }
+
+expect_rc "status: exit 0" 0 "$pc" status -c "$conf"
+has "status: running with its pid" "$tmp/out" "running (pid $dpid, up "
+has "status: the policy" "$tmp/out" "$conf"
+has "status: queue" "$tmp/out" "queue:          0"
+has "status: fail mode" "$tmp/out" "fail mode:      closed"
+has "status: rules" "$tmp/out" "rules:          38 loaded, 11 enabled"
+has "status: no reload yet" "$tmp/out" "last reload:    none since start"
+has "status: packets" "$tmp/out" "packets:        0"
+for k in permitted denied malformed; do has "status: $k" "$tmp/out" "  $k:"; done
+has "status: queue drops" "$tmp/out" "queue drops:"
+
+expect_rc "disable with a daemon: exit 0" 0 "$pc" disable -c "$conf" "SSH Server"
+has "says applied" "$tmp/out" "changed SSH Server; applied: portcullisd (pid $dpid) reloaded: 38 rules, 10 enabled"
+expect_rc "status after: exit 0" 0 "$pc" status -c "$conf"
+has "status: 10 enabled" "$tmp/out" "38 loaded, 10 enabled"
+has "status: the reload went well" "$tmp/out" ", ok: reloaded: 38 rules, 10 enabled"
+has "status: one reload" "$tmp/out" "reloads:        1 ok, 0 failed"
+
+expect_rc "list with a daemon: exit 0" 0 "$pc" list -c "$conf"
+has "list: a hits column" "$tmp/out" "HITS"
+grep -Eq '^off +permit +tcp +both +22 +any +- +any +SSH Server +0$' "$tmp/out" &&
+	ok "list: SSH Server off, 0 hits" || bad "list: SSH Server off, 0 hits" "$(cat "$tmp/out")"
+
+expect_rc "enable again: exit 0" 0 "$pc" enable -c "$conf" "SSH Server"
+has "says applied" "$tmp/out" "applied: portcullisd (pid $dpid) reloaded: 38 rules, 11 enabled"
+expect_rc "nothing to change, daemon still reloads: exit 0" 0 "$pc" enable -c "$conf" "SSH Server"
+has "says it already was and applied" "$tmp/out" "applied:"
+
+# The daemon rejects a reload the file check cannot foresee: a log file it cannot open.
+sed -i "s|^log-target = .*|log-target = file:$tmp/d/no-such-dir/verdicts.log|" "$conf"
+expect_rc "daemon rejects the reload: exit 1" 1 "$pc" disable -c "$conf" "SSH Server"
+has "says the daemon rejected it and why" "$tmp/err" "daemon rejected the reload: cannot open the log file"
+expect_rc "status after the rejection: exit 0" 0 "$pc" status -c "$conf"
+has "status: last reload failed" "$tmp/out" ", failed: cannot open the log file"
+has "status: old policy still served" "$tmp/out" "38 loaded, 11 enabled"
+sed -i "s|^log-target = .*|log-target = stderr|" "$conf"
+expect_rc "fixed file: enable applies" 0 "$pc" enable -c "$conf" "SSH Server"
+
+# A daemon that does not answer: the command gives up after 10 s.
+kill -STOP "$dpid"
+start=$SECONDS
+expect_rc "stopped daemon: exit 1" 1 "$pc" disable -c "$conf" "SSH Server"
+has "says it did not report" "$tmp/err" "did not report the reload within 10 s"
+[ $((SECONDS - start)) -le 15 ] && ok "gave up within 15 s" || bad "gave up within 15 s" "$((SECONDS - start)) s"
+kill -CONT "$dpid"
+expect_rc "status -> fresh numbers once it runs again" 0 "$pc" status -c "$conf"
+has "the late reload was applied" "$tmp/out" "38 loaded, 10 enabled"
+
+kill -TERM "$dpid"
+wait "$dpid"
+rc=$?
+dpid=
+[ "$rc" -eq 0 ] && ok "daemon exited 0" || bad "daemon exited 0" "exit $rc"
+expect_rc "status after the daemon stopped: exit 3" 3 "$pc" status -c "$conf"
+has "says not running" "$tmp/out" "not running"
+expect_rc "enable with the daemon stopped: exit 0" 0 "$pc" enable -c "$conf" "SSH Server"
+has "applies at next start" "$tmp/out" "changed SSH Server; portcullisd is not running: applies at next start"
+
+printf '\n%d passed, %d failed\n' "$passes" "$fails"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,290 @@
+/* cmd_list.c - portcullis list: one row per rule, with its hits when the
+ * daemon runs */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmds.h"
+#include "daemonctl.h"
+#include "values.h"
+
+#define CELL_MAX 28 /* list cells longer than this end in ",+N" (not with -v) */
+
+enum col { C_ON, C_ACTION, C_PROTO, C_DIR, C_LPORT, C_RPORT, C_ICMP, C_ADDR, C_NAME, C_HITS,
+	   C_MAX };
+
+static const char *const col_title[C_MAX] = {
+	[C_ON] = "ON",           [C_ACTION] = "ACTION",       [C_PROTO] = "PROTO",
+	[C_DIR] = "DIR",         [C_LPORT] = "LOCAL-PORT",    [C_RPORT] = "REMOTE-PORT",
+	[C_ICMP] = "ICMP-TYPE",  [C_ADDR] = "ADDRESSES",      [C_NAME] = "NAME",
+	[C_HITS] = "HITS",
+};
+
+/* A cell being built: items joined by ",", cut to max with ",+N". */
+struct cell {
+	char buf[512];
+	size_t len, max, items, dropped;
+};
+
+static void cell_init(struct cell *c, size_t max)
+{
+	c->buf[0] = '\0';
+	c->len = c->items = c->dropped = 0;
+	c->max = max < sizeof(c->buf) - 16 ? max : sizeof(c->buf) - 16;
+}
+
+static void cell_add(struct cell *c, const char *item)
+{
+	size_t n = strlen(item) + (c->items ? 1 : 0);
+
+	if (c->dropped || (c->items && c->len + n > c->max)) {
+		c->dropped++;
+		return;
+	}
+	c->len += (size_t)snprintf(c->buf + c->len, sizeof(c->buf) - c->len, "%s%s",
+				   c->items ? "," : "", item);
+	c->items++;
+}
+
+static const char *cell_end(struct cell *c)
+{
+	if (c->dropped)
+		snprintf(c->buf + c->len, sizeof(c->buf) - c->len, "%s+%zu", c->items ? "," : "",
+			 c->dropped);
+	return c->buf;
+}
+
+static bool any_ports(const struct pc_portrange *v, size_t n)
+{
+	return n == 1 && v[0].lo == 0 && v[0].hi == 65535;
+}
+
+static const char *ports_cell(struct cell *c, const struct pc_rule *r, bool local)
+{
+	const struct pc_portrange *v = local ? r->lport : r->rport;
+	size_t n = local ? r->n_lport : r->n_rport;
+	char item[16];
+
+	if (r->proto != 6 && r->proto != 17)
+		return "-";
+	if (any_ports(v, n))
+		return "any";
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].lo == v[i].hi)
+			snprintf(item, sizeof(item), "%u", v[i].lo);
+		else
+			snprintf(item, sizeof(item), "%u-%u", v[i].lo, v[i].hi);
+		cell_add(c, item);
+	}
+	return cell_end(c);
+}
+
+static const char *icmp_cell(struct cell *c, const struct pc_rule *r)
+{
+	char item[64], num[8];
+
+	if (r->proto != 1 && r->proto != 58)
+		return "-";
+	for (size_t i = 0; i < r->n_icmp; i++) {
+		const struct pc_icmpspec *s = &r->icmp[i];
+		const char *name = pc_icmp_type_name(r->proto, s->type);
+
+		if (s->type == PC_ICMP_ANY)
+			return "any";
+		if (!name) {
+			snprintf(num, sizeof(num), "%d", s->type);
+			name = num;
+		}
+		if (s->code == PC_ICMP_ANY)
+			snprintf(item, sizeof(item), "%s", name);
+		else
+			snprintf(item, sizeof(item), "%s/%d", name, s->code);
+		cell_add(c, item);
+	}
+	return cell_end(c);
+}
+
+static bool any_addr(const struct pc_prefix *v, size_t n)
+{
+	return n == 1 && v[0].family == PC_FAM_ANY;
+}
+
+/* "any", or "remote A,B local C" with the parts that are not any. */
+static const char *addr_cell(struct cell *c, const struct pc_rule *r, size_t max)
+{
+	struct cell part;
+	char a[PC_ADDR_STRLEN];
+	bool rem = !any_addr(r->remote, r->n_remote), loc = !any_addr(r->local, r->n_local);
+
+	if (!rem && !loc)
+		return "any";
+	for (int side = 0; side < 2; side++) {
+		const struct pc_prefix *v = side ? r->local : r->remote;
+		size_t n = side ? r->n_local : r->n_remote;
+		if (!(side ? loc : rem))
+			continue;
+		cell_init(&part, rem && loc ? max / 2 : max);
+		for (size_t i = 0; i < n; i++)
+			cell_add(&part, pc_prefix_format(&v[i], a, sizeof(a)));
+		c->len += (size_t)snprintf(c->buf + c->len, sizeof(c->buf) - c->len, "%s%s %s",
+					   c->len ? " " : "", side ? "local" : "remote", cell_end(&part));
+	}
+	return c->buf;
+}
+
+/* The cells of one row, copied into row[] (each malloc'd). */
+static int fill_row(char **row, const struct pc_rule *r, const char *hits, size_t max)
+{
+	static const char *const dirs[] = { "?", "in", "out", "both" };
+	struct cell c;
+	char proto[8];
+
+	row[C_ON] = strdup(r->enabled ? "on" : "off");
+	row[C_ACTION] = strdup(r->action == PC_PERMIT ? "permit" : "deny");
+	row[C_PROTO] = strdup(pc_proto_name(r->proto, proto, sizeof(proto)));
+	row[C_DIR] = strdup(dirs[r->dir & 3]);
+	cell_init(&c, max);
+	row[C_LPORT] = strdup(ports_cell(&c, r, true));
+	cell_init(&c, max);
+	row[C_RPORT] = strdup(ports_cell(&c, r, false));
+	cell_init(&c, max);
+	row[C_ICMP] = strdup(icmp_cell(&c, r));
+	cell_init(&c, max * 2);
+	row[C_ADDR] = strdup(addr_cell(&c, r, max * 2));
+	row[C_NAME] = strdup(r->name);
+	row[C_HITS] = strdup(hits);
+	for (int i = 0; i < C_MAX; i++)
+		if (!row[i])
+			return -1;
+	return 0;
+}
+
+struct table {
+	char **cell; /* rows x C_MAX, row 0 the titles */
+	size_t rows;
+	size_t width[C_MAX];
+	bool show[C_MAX];
+};
+
+static void print_table(const struct table *t)
+{
+	for (size_t r = 0; r < t->rows; r++) {
+		int last = C_MAX - 1;
+		while (last > 0 && !t->show[last])
+			last--;
+		for (int c = 0; c <= last; c++) {
+			if (!t->show[c])
+				continue;
+			const char *s = r ? t->cell[r * C_MAX + c] : col_title[c];
+			if (c == last)
+				printf("%s\n", s);
+			else
+				printf("%-*s  ", (int)t->width[c], s);
+		}
+	}
+}
+
+/* Hits of each rule, by index, from a fresh status file of the daemon.
+ * Returns NULL (no hits column) when no daemon of this policy runs. */
+static uint64_t *daemon_hits(const struct pc_policy *p, size_t n)
+{
+	const struct pc_settings *s = pc_policy_settings(p);
+	char why[512];
+	struct pc_status st;
+	pid_t pid = pc_daemonctl_find(s->pid_file, why, sizeof(why));
+	uint64_t *hits;
+
+	if (!pid)
+		return NULL;
+	if (pc_daemonctl_refresh(pid, s->status_file, &st, PC_DAEMONCTL_WAIT_MS) < 0) {
+		fprintf(stderr, "portcullis list: no hit counts: portcullisd (pid %d) %s\n", (int)pid,
+			errno == ETIMEDOUT ? "did not write its status file within 10 s" : strerror(errno));
+		return NULL;
+	}
+	if (!pc_daemonctl_serves(&st, pc_policy_path(p))) {
+		fprintf(stderr, "portcullis list: no hit counts: portcullisd (pid %d) serves %s\n",
+			(int)pid, st.policy);
+		pc_status_clear(&st);
+		return NULL;
+	}
+	if ((hits = calloc(n ? n : 1, sizeof(*hits)))) {
+		for (size_t i = 0; i < n; i++)
+			hits[i] = UINT64_MAX; /* not in the daemon's policy */
+		for (size_t i = 0; i < st.n_rule; i++) {
+			long k = pc_policy_find(p, st.rule[i].name);
+			if (k >= 0)
+				hits[k] = st.rule[i].hits;
+		}
+	}
+	pc_status_clear(&st);
+	return hits;
+}
+
+static int build(struct table *t, const struct pc_policy *p, const uint64_t *hits, size_t max)
+{
+	size_t n;
+	const struct pc_rule *rules = pc_policy_rules(p, &n);
+	char num[24];
+
+	t->rows = n + 1;
+	if (!(t->cell = calloc(t->rows * C_MAX, sizeof(*t->cell))))
+		return -1;
+	for (int c = 0; c < C_MAX; c++) {
+		t->show[c] = c != C_HITS || hits;
+		t->width[c] = strlen(col_title[c]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (hits && hits[i] != UINT64_MAX)
+			snprintf(num, sizeof(num), "%" PRIu64, hits[i]);
+		else
+			snprintf(num, sizeof(num), "-");
+		char **row = t->cell + (i + 1) * C_MAX;
+		if (fill_row(row, &rules[i], num, max) < 0)
+			return -1;
+		for (int c = 0; c < C_MAX; c++)
+			if (strlen(row[c]) > t->width[c])
+				t->width[c] = strlen(row[c]);
+	}
+	return 0;
+}
+
+int pc_cmd_list(int argc, char **argv)
+{
+	struct pc_cli_opts o;
+	struct table t = { 0 };
+	struct pc_policy *p = NULL;
+	uint64_t *hits = NULL;
+	int rc = pc_cli_getopt(argc, argv, "list [-c FILE] [-v]", &o);
+	size_t n;
+
+	if (rc)
+		return rc > 0 ? 0 : 2;
+	if (optind < argc) {
+		fprintf(stderr, "portcullis list: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	rc = 1;
+	if (!(p = pc_cli_load(o.conf))) {
+		fprintf(stderr, "%s: configuration has errors\n", o.conf);
+		goto out;
+	}
+	pc_policy_rules(p, &n);
+	hits = daemon_hits(p, n);
+	if (build(&t, p, hits, o.verbose ? 400 : CELL_MAX) < 0) {
+		perror("portcullis list");
+		goto out;
+	}
+	print_table(&t);
+	rc = 0;
+out:
+	for (size_t i = 0; t.cell && i < t.rows * C_MAX; i++)
+		free(t.cell[i]);
+	free(t.cell);
+	free(hits);
+	pc_policy_free(p);
+	return rc;
+}

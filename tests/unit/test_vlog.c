@@ -134,6 +134,7 @@ START_TEST(test_escaping)
 	struct pc_pkt p = make_pkt(47, "192.0.2.7", "198.51.100.2", 0, 0, 0, 20);
 	struct pc_vlog_rec r = { .verdict = PC_PERMIT, .dir = PC_DIR_IN, .pkt = &p,
 				 .rule = "a\"b\\c\n\t\r\x01\x1f\x7f \xc3\xa9\xe2\x82\xac\xff\xc3" };
+	char buf[PC_VLOG_LINE_MAX];
 
 	check_line(&r, PC_LOGF_JSON, "{\"verdict\":\"permit\","
 		   "\"rule\":\"a\\\"b\\\\c\\n\\t\\r\\u0001\\u001f\\u007f \xc3\xa9\xe2\x82\xac\\u00ff\\u00c3\","
@@ -143,7 +144,6 @@ START_TEST(test_escaping)
 		   "dir=in proto=47 src=192.0.2.7 dst=198.51.100.2 len=20");
 	/* overlong and surrogate encodings are not valid UTF-8 */
 	r.rule = "\xc0\xaf\xed\xa0\x80";
-	char buf[PC_VLOG_LINE_MAX];
 	pc_vlog_format(buf, sizeof(buf), PC_LOGF_JSON, &r);
 	ck_assert_ptr_nonnull(strstr(buf, "\"rule\":\"\\u00c0\\u00af\\u00ed\\u00a0\\u0080\""));
 }
@@ -255,7 +255,7 @@ START_TEST(test_rate_flood)
 	uint64_t t0 = 5 * SEC;
 	struct lines l;
 	struct pc_vlog *vl = sink_log(&l, 3, PC_LOGF_JSON);
-	unsigned admitted = 0;
+	unsigned admitted = 0, reports = 0;
 
 	/* 100 offers per second, at 10 ms steps, for 4 seconds */
 	for (unsigned i = 0; i < 400; i++) {
@@ -267,7 +267,6 @@ START_TEST(test_rate_flood)
 	ck_assert_uint_le(admitted, 3 + 12);
 	ck_assert_ptr_nonnull(strstr(l.all, "{\"suppressed\":"));
 	/* 3 reports (at 1, 2, 3 s) */
-	unsigned reports = 0;
 	for (const char *s = l.all; (s = strstr(s, "suppressed")); s++)
 		reports++;
 	ck_assert_uint_eq(reports, 3);

@@ -694,12 +694,33 @@ START_TEST(long_comment_injection_string)
 }
 END_TEST
 
-/* A temporary directory with files, removed at the end. */
+/* Temporary files: one base directory per test case, made and removed by the
+ * parent process (an unchecked fixture), so a failed test leaves nothing;
+ * each test makes its own directory under it. */
+static char tmpbase[PATH_MAX];
 static char tmpdir[PATH_MAX];
+
+static void tmp_base_make(void)
+{
+	snprintf(tmpbase, sizeof(tmpbase), "/tmp/pc-test-loader-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpbase));
+}
+
+static void tmp_base_remove(void)
+{
+	char cmd[PATH_MAX + 16];
+
+	if (strncmp(tmpbase, "/tmp/pc-test-loader-", 20))
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpbase);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", tmpbase);
+	tmpbase[0] = '\0';
+}
 
 static void tmp_make(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/pc-test-loader-XXXXXX");
+	ck_assert_int_lt(snprintf(tmpdir, sizeof(tmpdir), "%s/tXXXXXX", tmpbase), (int)sizeof(tmpdir));
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 }
 
@@ -717,17 +738,6 @@ static void tmp_puts(const char *rel, const char *text, char *path, size_t plen)
 	tmp_write(rel, text, strlen(text), path, plen);
 }
 
-static void tmp_remove(void)
-{
-	char cmd[PATH_MAX + 16];
-
-	if (!tmpdir[0] || strncmp(tmpdir, "/tmp/pc-test-loader-", 20))
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
-	tmpdir[0] = '\0';
-}
-
 START_TEST(long_comment_injection_file)
 {
 	char text[512], path[PATH_MAX], prefix[PATH_MAX + 8];
@@ -740,7 +750,6 @@ START_TEST(long_comment_injection_file)
 	ck_assert_uint_eq(pc_diag_errors(diag), 1);
 	snprintf(prefix, sizeof(prefix), "%s:3: ", path);
 	ck_assert_msg(!strncmp(pc_diag_text(diag, 0, NULL), prefix, strlen(prefix)), "%s", diag_dump());
-	tmp_remove();
 }
 END_TEST
 
@@ -756,7 +765,6 @@ START_TEST(nul_byte)
 	ck_assert_uint_eq(pc_diag_errors(diag), 1);
 	snprintf(prefix, sizeof(prefix), "%s:3: ", path);
 	ck_assert_msg(!strncmp(pc_diag_text(diag, 0, NULL), prefix, strlen(prefix)), "%s", diag_dump());
-	tmp_remove();
 }
 END_TEST
 
@@ -886,7 +894,6 @@ START_TEST(file_list_relative_to_policy)
 	ck_assert_uint_eq(pc_diag_errors(diag), 1);
 	snprintf(prefix, sizeof(prefix), "%s:3: ", list);
 	ck_assert_msg(!strncmp(pc_diag_text(diag, 0, NULL), prefix, strlen(prefix)), "%s", diag_dump());
-	tmp_remove();
 }
 END_TEST
 
@@ -920,6 +927,7 @@ static Suite *loader_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("lines");
+	tcase_add_unchecked_fixture(tc, tmp_base_make, tmp_base_remove);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, line_199_ok);
 	tcase_add_test(tc, line_200_rejected);
@@ -933,6 +941,7 @@ static Suite *loader_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("file-lists");
+	tcase_add_unchecked_fixture(tc, tmp_base_make, tmp_base_remove);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, file_list_relative_to_data);
 	tcase_add_test(tc, file_list_relative_to_policy);

@@ -9,8 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "cmds.h"
-#include "diag.h"
 #include "hooks.h"
 #include "policy.h"
 
@@ -112,28 +112,17 @@ out:
  * after printing the policy's errors. */
 static int read_conf(const char *path, struct pc_hooks_conf *c)
 {
-	struct pc_diag *diag = pc_diag_new();
-	struct pc_policy *p = NULL;
+	struct pc_policy *p = pc_cli_load(path);
 	const struct pc_settings *s;
-	int ret = -1;
 
-	if (!diag) {
-		fprintf(stderr, "portcullis: %s\n", strerror(errno));
-		return -1;
-	}
-	p = pc_policy_load(path, diag);
-	pc_diag_print(diag, stderr);
 	if (!p)
-		goto out;
+		return -1;
 	s = pc_policy_settings(p);
 	c->queue_lo = s->queue_lo;
 	c->queue_hi = s->queue_hi;
 	c->fail_open = s->fail_open;
-	ret = 0;
-out:
 	pc_policy_free(p);
-	pc_diag_free(diag);
-	return ret;
+	return 0;
 }
 
 enum { OPT_CPU_FANOUT = 256 };

@@ -296,10 +296,13 @@ pc_daemon_start() {
 	fi
 }
 
-# pc_msgs_count PATTERN: lines matching PATTERN in the daemon's own messages
-# (stderr in the foreground) and in its verdict log file.
+# pc_msgs_count PATTERN: lines matching PATTERN in the daemon's own messages,
+# on stderr (-f) or in the log file (the larger count: it may write both).
 pc_msgs_count() {
-	cat "$PC_TMP/daemon.out" "$PC_TMP/daemon.log" 2>/dev/null | grep -Ec -- "$1"
+	local a b
+	a=$(pc_count "$PC_TMP/daemon.out" "$1")
+	b=$(pc_count "$PC_TMP/daemon.log" "$1")
+	echo $((a > b ? a : b))
 }
 
 # pc_wait_msgs PATTERN COUNT SECONDS: waits until pc_msgs_count reaches COUNT.

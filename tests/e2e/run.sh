@@ -3,12 +3,18 @@
 # PASS / FAIL / SKIPPED for each, the output of each failure, and a closing
 # "N passed, N failed, N skipped" line. Exits 1 when any test failed.
 #
-#   PC_BIN_DIR=build tests/e2e/run.sh [hooks traffic ...]
+#   tests/e2e/run.sh [BUILD_DIR] [TEST...]      e.g. run.sh build hooks traffic
 #
+# BUILD_DIR (or $PC_BIN_DIR; default: build/ at the top of the tree) holds
+# portcullis and portcullisd.
 # Each test is bounded by PC_E2E_TIMEOUT seconds (default 120) on top of its
 # own limit. PC_E2E_VERBOSE=1 prints every test's full output.
 dir=$(cd "$(dirname "$0")" && pwd)
 limit=${PC_E2E_TIMEOUT:-120}
+if [ $# -gt 0 ] && [ -d "$1" ]; then
+	PC_BIN_DIR=$1
+	shift
+fi
 if [ -n "${PC_BIN_DIR:-}" ]; then
 	PC_BIN_DIR=$(cd "$PC_BIN_DIR" && pwd) || exit 2
 	export PC_BIN_DIR
@@ -17,7 +23,7 @@ fi
 tests=()
 if [ $# -gt 0 ]; then
 	for t in "$@"; do
-		t=${t%.sh}
+		t=$(basename "$t" .sh)
 		[ -f "$dir/$t.sh" ] || { echo "run.sh: no test $t" >&2; exit 2; }
 		tests+=("$t")
 	done

@@ -107,10 +107,16 @@ static int read_addr_file(struct loader *L, const char *path, struct pc_prefix *
 		if (hash)
 			*hash = '\0';
 		s += strspn(s, " \t\r\n");
-		s[strcspn(s, " \t\r\n")] = '\0';
+		char *end = s + strcspn(s, " \t\r\n");
+		bool extra = end[strspn(end, " \t\r\n")] != '\0';
+		*end = '\0';
 		if (!*s)
 			continue;
-		if (pc_prefix_parse(s, &p, err, sizeof(err)) < 0) {
+		if (extra) {
+			pc_diag_add(L->diag, PC_DIAG_ERROR, full, lineno,
+				    "one address or CIDR a line, without spaces");
+			bad++;
+		} else if (pc_prefix_parse(s, &p, err, sizeof(err)) < 0) {
 			pc_diag_add(L->diag, PC_DIAG_ERROR, full, lineno, "%s", err);
 			bad++;
 		} else if (push_prefix(v, n, &cap, &p) < 0) {
@@ -246,11 +252,13 @@ static int set_queue(struct pc_settings *s, const char *val, char *err, size_t l
 	char *dash = strchr(buf, '-');
 	if (dash)
 		*dash++ = '\0';
-	if (pc_parse_uint(buf, 65535, &lo, err, len) < 0)
+	if (pc_parse_uint(buf, 65535, &lo, err, len) < 0 ||
+	    (dash && pc_parse_uint(dash, 65535, &hi, err, len) < 0)) {
+		snprintf(err, len, "'%s' is not a queue number or range (N or N-M, 0-65535)", val);
 		return -1;
-	hi = lo;
-	if (dash && pc_parse_uint(dash, 65535, &hi, err, len) < 0)
-		return -1;
+	}
+	if (!dash)
+		hi = lo;
 	if (hi < lo || hi - lo >= 64) {
 		snprintf(err, len, "queue range '%s' must be N-M with N <= M and at most 64 queues", val);
 		return -1;
@@ -595,8 +603,8 @@ static const char *classify(struct loader *L, char *line, size_t len)
 		return "";
 	if (*line == '[')
 		return header(L, line);
-	const char *eq = strchr(line, '='), *colon = strchr(line, ':');
-	if (!eq || eq == line || (colon && colon < eq)) {
+	size_t key = strcspn(line, "=:;");
+	if (line[key] != '=' || key == 0) {
 		error(L, L->line, "expected KEY = VALUE or [rule name]");
 		return "";
 	}
@@ -612,7 +620,12 @@ static char *reader(char *str, int num, void *stream)
 	if (!line)
 		return NULL;
 	L->line++;
-	snprintf(str, (size_t)num, "%s", classify(L, line, len));
+	const char *text = classify(L, line, len);
+	if (strlen(text) >= (size_t)num) {
+		error(L, L->line, "line is too long for the INI parser (%d bytes)", num - 1);
+		text = "";
+	}
+	strcpy(str, text);
 	return str;
 }
 

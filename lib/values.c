@@ -112,7 +112,7 @@ const char *pc_proto_name(int proto, char *buf, size_t len)
 static int each_item(const char *s, int (*one)(const char *item, void *ctx), void *ctx,
 		     char *err, size_t errlen)
 {
-	char *copy = strdup(s), *save = NULL;
+	char *copy = strdup(s), *rest = copy;
 	int rc = 0;
 
 	if (!copy) {
@@ -123,7 +123,7 @@ static int each_item(const char *s, int (*one)(const char *item, void *ctx), voi
 		snprintf(err, errlen, "empty value");
 		rc = -1;
 	}
-	for (char *tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+	for (char *tok = strsep(&rest, ","); tok && !rc; tok = strsep(&rest, ",")) {
 		while (*tok == ' ' || *tok == '\t')
 			tok++;
 		char *e = tok + strlen(tok);
@@ -135,10 +135,6 @@ static int each_item(const char *s, int (*one)(const char *item, void *ctx), voi
 			break;
 		}
 		rc = one(tok, ctx);
-	}
-	if (!rc && s[strlen(s) - 1] == ',') {
-		snprintf(err, errlen, "empty element in list '%s'", s);
-		rc = -1;
 	}
 	free(copy);
 	return rc;
@@ -194,11 +190,15 @@ static int one_port(const char *item, void *ctx)
 		char *dash = strchr(buf, '-');
 		if (dash)
 			*dash++ = '\0';
-		if (pc_parse_uint(buf, 65535, &lo, l->err, l->errlen) < 0)
+		if (pc_parse_uint(buf, 65535, &lo, l->err, l->errlen) < 0 ||
+		    (dash && pc_parse_uint(dash, 65535, &hi, l->err, l->errlen) < 0)) {
+			if (!strstr(l->err, "out of range"))
+				snprintf(l->err, l->errlen, "'%s' is not a port or port range "
+					 "(N or N-M, 0-65535)", item);
 			return -1;
-		hi = lo;
-		if (dash && pc_parse_uint(dash, 65535, &hi, l->err, l->errlen) < 0)
-			return -1;
+		}
+		if (!dash)
+			hi = lo;
 		if (hi < lo) {
 			snprintf(l->err, l->errlen, "port range %s is reversed", item);
 			return -1;

@@ -32,7 +32,7 @@ has "check: missing action at the section line" "$tmp/err" "bad.conf:4: rule 'No
 has "check: port out of range" "$tmp/err" "bad.conf:10: local-port: 70000 is out of range"
 has "check: ports without tcp/udp" "$tmp/err" "bad.conf:14: local-port needs protocol = tcp or udp"
 has "check: host bits in a prefix" "$tmp/err" "bad.conf:18: remote-address:"
-n=$(grep -c '^bad.conf:' "$tmp/err")
+n=$(grep -c '^bad.conf:[0-9]' "$tmp/err")
 [ "$n" -eq 5 ] && ok "check: all 5 errors reported" || bad "check: all 5 errors reported" "got $n"
 
 expect_rc "check: missing file exits 1" 1 "$pc" check -c "$tmp/nonexistent.conf"

@@ -189,13 +189,20 @@ static mnl_cb_t ctl_cbs[NLMSG_MIN_TYPE] = {
 static void handle_datagram(struct pc_queue *q, unsigned i)
 {
 	const struct mmsghdr *m = &q->msgs[i];
+	struct nlmsghdr *nlh = q->iov[i].iov_base;
 
-	if (m->msg_hdr.msg_flags & MSG_TRUNC) {
-		q->st.bad_msgs++;
-		return;
-	}
 	if (m->msg_hdr.msg_namelen < sizeof(struct sockaddr_nl) || q->from[i].nl_pid != 0)
 		return; /* not from the kernel */
+	if (m->msg_hdr.msg_flags & MSG_TRUNC) {
+		/* Cannot happen with SLOT_SIZE; should it, the packet header (the
+		 * first attribute) still gives the id, and the cut payload makes
+		 * the packet malformed: dropped, never left waiting. */
+		q->st.bad_msgs++;
+		if (m->msg_len < sizeof(*nlh))
+			return;
+		if (nlh->nlmsg_len > m->msg_len)
+			nlh->nlmsg_len = m->msg_len;
+	}
 	if (mnl_cb_run2(q->iov[i].iov_base, m->msg_len, 0, 0, on_packet, q, ctl_cbs,
 			NLMSG_MIN_TYPE) < 0)
 		q->st.bad_msgs++;

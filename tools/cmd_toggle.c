@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@ struct toggle {
 	bool on;
 	char *path;            /* the policy file, symlinks resolved */
 	struct stat sb;        /* of the file as read */
+	int lock_fd;           /* the file as read, flock'ed until we are done */
 	char *text;
 	size_t len;
 	struct pc_confedit *e;
@@ -39,13 +41,39 @@ struct toggle {
 	struct pc_policy *p;   /* the edited policy */
 };
 
-/* Reads the whole file into t->text. Returns 0, or -1 (reported). */
+/* Opens the policy and takes its lock (flock), so that two of us do not
+ * edit it at once; when the file was replaced while we waited, takes the
+ * new one. Returns the fd with t->sb set, or -1 with errno. */
+static int open_locked(struct toggle *t)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		int fd = open(t->path, O_RDONLY | O_CLOEXEC);
+		struct stat now;
+
+		if (fd < 0)
+			return -1;
+		if (flock(fd, LOCK_EX) < 0 || fstat(fd, &t->sb) < 0) {
+			int saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		if (stat(t->path, &now) == 0 && now.st_ino == t->sb.st_ino && now.st_dev == t->sb.st_dev)
+			return fd;
+		close(fd);
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
+/* Reads the whole file into t->text, and keeps it locked (t->lock_fd).
+ * Returns 0, or -1 (reported). */
 static int read_policy(struct toggle *t)
 {
-	int fd = open(t->path, O_RDONLY | O_CLOEXEC);
+	int fd = t->lock_fd = open_locked(t);
 	size_t got = 0;
 
-	if (fd < 0 || fstat(fd, &t->sb) < 0)
+	if (fd < 0)
 		goto fail;
 	if (!S_ISREG(t->sb.st_mode) || (size_t)t->sb.st_size > MAX_POLICY_BYTES) {
 		errno = S_ISREG(t->sb.st_mode) ? EFBIG : EINVAL;
@@ -65,12 +93,9 @@ static int read_policy(struct toggle *t)
 	}
 	t->text[got] = '\0';
 	t->len = got;
-	close(fd);
 	return 0;
 fail:
 	fprintf(stderr, "portcullis %s: cannot read %s: %s\n", t->verb, t->path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
 	return -1;
 }
 
@@ -232,7 +257,7 @@ static int replace_file(struct toggle *t, const char *text, size_t len)
 	const char *what = "cannot write";
 	int fd = -1, rc = -1;
 
-	if (!dir || asprintf(&tmp, "%s/.%s.XXXXXX", dir, basename(t->path)) < 0) {
+	if (!dir || asprintf(&tmp, "%s/.%s.XXXXXX", dir, strrchr(t->path, '/') + 1) < 0) {
 		tmp = NULL;
 		goto out;
 	}
@@ -241,20 +266,23 @@ static int replace_file(struct toggle *t, const char *text, size_t len)
 		tmp = NULL;
 		goto out;
 	}
-	if (write_all(fd, text, len) < 0 || fsync(fd) < 0)
+	if (write_all(fd, text, len) < 0)
 		goto out;
 	what = "cannot keep the mode and owner of";
 	if (keep_attrs(fd, &t->sb) < 0)
 		goto out;
 	what = "cannot write";
+	if (fsync(fd) < 0)
+		goto out;
 	if (close(fd) < 0) {
 		fd = -1;
 		goto out;
 	}
 	fd = -1;
 	if (changed_meanwhile(t)) {
-		what = "changed while it was being edited, so it was not written; try again:";
-		errno = EAGAIN;
+		fprintf(stderr, "portcullis %s: %s was changed by someone else meanwhile; it is "
+				"left as they wrote it: try again\n", t->verb, t->path);
+		what = NULL;
 		goto out;
 	}
 	if (rename(tmp, t->path) < 0)
@@ -266,7 +294,7 @@ static int replace_file(struct toggle *t, const char *text, size_t len)
 			strerror(errno));
 	rc = 0;
 out:
-	if (rc < 0)
+	if (rc < 0 && what)
 		fprintf(stderr, "portcullis %s: %s %s: %s; it is unchanged\n", t->verb, what, t->path,
 			strerror(errno));
 	if (fd >= 0)
@@ -347,6 +375,8 @@ static int run(struct toggle *t, char **names, int n)
 	}
 	if (t->changed && replace_file(t, text, len) < 0)
 		goto out;
+	close(t->lock_fd); /* the daemon may take a while: let others edit */
+	t->lock_fd = -1;
 	rc = apply(t);
 out:
 	free(text);
@@ -355,7 +385,7 @@ out:
 
 static int toggle(int argc, char **argv, bool on)
 {
-	struct toggle t = { .verb = on ? "enable" : "disable", .on = on };
+	struct toggle t = { .verb = on ? "enable" : "disable", .on = on, .lock_fd = -1 };
 	struct pc_cli_opts o;
 	char usage[64];
 	int rc;
@@ -372,6 +402,8 @@ static int toggle(int argc, char **argv, bool on)
 		return 1;
 	}
 	rc = run(&t, argv + optind, argc - optind);
+	if (t.lock_fd >= 0)
+		close(t.lock_fd);
 	pc_policy_free(t.p);
 	pc_confedit_free(t.e);
 	free(t.selected);

@@ -147,6 +147,22 @@ is_state "its target changed" "$conf" "SSH Server" off
 rm -f "$tmp/a/link.conf"
 cp -p "$tmp/orig.conf" "$conf"
 
+# Concurrent edits: each waits for the others' (flock), none is lost.
+par=("FTP Server" "FTP Client" "HTTP Client" "HTTPS Server" "HTTPS Client" "Network Time Server"
+	"Network Time Client" "Terminal Services Server" "SQL Server" "SSH Client")
+pids=()
+for r in "${par[@]}"; do
+	timeout 30 "$pc" enable -c "$conf" "$r" >/dev/null 2>"$tmp/par.err" &
+	pids+=($!)
+done
+prc=0
+for p in "${pids[@]}"; do wait "$p" || prc=1; done
+[ "$prc" -eq 0 ] && ok "10 concurrent enables: all exit 0" || bad "10 concurrent enables: all exit 0" "$(cat "$tmp/par.err")"
+lost=
+for r in "${par[@]}"; do [ "$(rule_state "$conf" "$r")" = on ] || lost="$lost '$r'"; done
+[ -z "$lost" ] && ok "10 concurrent enables: none lost" || bad "10 concurrent enables: none lost" "still off:$lost"
+cp -p "$tmp/orig.conf" "$conf"
+
 expect_rc "enable without a name: usage, exit 2" 2 "$pc" enable -c "$conf"
 expect_rc "missing file: exit 1" 1 "$pc" enable -c "$tmp/a/none.conf" X
 has "names the file" "$tmp/err" "none.conf"

@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -873,7 +874,8 @@ int pc_logread_parse(const char *line, size_t len, int64_t now, struct pc_logrec
 		line++;
 		len--;
 	}
-	memset(rec, 0, sizeof(*rec));
+	memset(rec, 0, offsetof(struct pc_logrec, msg)); /* msg is most of it */
+	rec->msg[0] = '\0';
 	if (!(start = find_record(line, line + len)))
 		return fail(&ps, "not a verdict log line");
 	ps.c = (struct cur){ start, line + len };

@@ -46,7 +46,7 @@ struct pc_logrec {
 	uint32_t len;
 	uint64_t suppressed;
 	char level[PC_LOGREAD_LEVEL_MAX];
-	char msg[PC_LOGREAD_LINE_MAX + 1];
+	char msg[PC_LOGREAD_LINE_MAX + 1]; /* last: the parser clears only what precedes it */
 };
 
 /* Parses one line of len bytes (no NUL needed; a trailing "\n" or "\r\n" is

@@ -61,14 +61,18 @@ static void print_counters(const struct pc_status *st)
 {
 	printf("packets:        %" PRIu64 "\n", st->packets);
 	printf("  permitted:    %" PRIu64 "\n", st->permitted);
-	printf("  denied:       %" PRIu64 " (by the default: %" PRIu64 ")\n", st->denied,
-	       st->default_hits);
-	printf("  malformed:    %" PRIu64 "\n", st->malformed);
+	printf("  denied:       %" PRIu64 "\n", st->denied);
+	printf("  malformed:    %" PRIu64 " (dropped; counted in denied)\n", st->malformed);
+	printf("  no rule:      %" PRIu64 " (decided by the default, %s)\n", st->default_hits,
+	       st->dflt == PC_PERMIT ? "permit" : "deny");
+	printf("  forwarded:    %" PRIu64 " (FORWARD hook, decided by the default)\n", st->forwarded);
 	printf("queue drops:    %" PRIu64 " (queue full: %" PRIu64 ", not delivered: %" PRIu64
 	       ", ENOBUFS: %" PRIu64 ")\n",
 	       st->queue_dropped + st->user_dropped + st->enobufs, st->queue_dropped,
 	       st->user_dropped, st->enobufs);
 	printf("verdict errors: %" PRIu64 "\n", st->verdict_errors);
+	printf("bad messages:   %" PRIu64 " (netlink messages that could not be used)\n",
+	       st->bad_messages);
 	printf("log suppressed: %" PRIu64 " verdict lines over the log-rate\n", st->log_suppressed);
 }
 

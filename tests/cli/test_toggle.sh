@@ -219,7 +219,9 @@ has "status: rules" "$tmp/out" "rules:          38 loaded, 11 enabled"
 has "status: no reload yet" "$tmp/out" "last reload:    none since start"
 has "status: packets" "$tmp/out" "packets:        0"
 for k in permitted denied malformed; do has "status: $k" "$tmp/out" "  $k:"; done
-has "status: queue drops" "$tmp/out" "queue drops:"
+for k in "queue drops:" "no rule:" "forwarded:" "verdict errors:" "bad messages:" "log suppressed:"; do
+	has "status: $k" "$tmp/out" "$k"
+done
 
 expect_rc "disable with a daemon: exit 0" 0 "$pc" disable -c "$conf" "SSH Server"
 has "says applied" "$tmp/out" "changed SSH Server; applied: portcullisd (pid $dpid) reloaded: 38 rules, 10 enabled"

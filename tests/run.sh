@@ -21,7 +21,10 @@ cmake --build build-asan -j"$jobs"
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure)
 
 step "CLI tests"
-bash tests/cli/run.sh build
+for t in tests/cli/run.sh tests/cli/test_*.sh; do
+	echo "--- $t"
+	bash "$t" build
+done
 
 step "end-to-end tests (network namespaces)"
 bash tests/e2e/run.sh build

@@ -1,0 +1,17 @@
+# packages.sh - sourced by .ci/run and demo/quickstart.sh: installs the Debian
+# packages portcullis needs to build and test, when they are missing.
+pc_packages=(build-essential cmake pkg-config libnetfilter-queue-dev libmnl-dev libnfnetlink-dev
+	libinih-dev check iptables iproute2 nmap ncat dnsmasq-base dnsutils iputils-ping curl
+	socat python3 procps systemd kmod groff-base man-db)
+
+pc_install_packages() {
+	local p missing=()
+	for p in "${pc_packages[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	((${#missing[@]})) || return 0
+	echo "installing ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get update &&
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+}

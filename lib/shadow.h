@@ -27,8 +27,8 @@
  * 10.0.0.0/8 ports 1-2), "any" versus 0.0.0.0/0 or ::/0 ties, overlapping
  * equal-width port ranges, rules with more than PC_SHADOW_RULE_BOXES boxes,
  * boxes past PC_SHADOW_MAX_BOXES in total, and covers that need more than a
- * bounded number of steps (the work is bounded so any policy is checked in
- * well under a second). */
+ * bounded number of steps (all sweeps share one budget, so the cost is
+ * O(boxes log boxes) plus a constant: 100,000 rules take about 0.1 s). */
 #ifndef PC_SHADOW_H
 #define PC_SHADOW_H
 

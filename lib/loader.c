@@ -692,5 +692,11 @@ struct pc_policy *pc_policy_load_string(const char *text, const char *name, stru
 
 	L.dir = copy ? strdup(dirname(copy)) : NULL;
 	free(copy);
-	return load(&L);
+	struct pc_policy *p = load(&L);
+	if (p && !(p->path = strdup(name))) {
+		pc_policy_free(p);
+		pc_diag_add(diag, PC_DIAG_ERROR, name, 0, "out of memory");
+		return NULL;
+	}
+	return p;
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # bestmatch.sh - best match proven by traffic from three client addresses:
 # a subnet deny beats a service permit (longer remote prefix), and a host
-# permit beats the subnet deny (longer still).
+# permit beats the subnet deny (longer still). The policy spreads packets
+# over two queues (queue = 2-3, --queue-balance): the verdicts must not care.
 . "$(dirname "$0")/lib.sh"
 
 pc_init bestmatch 60
@@ -10,7 +11,7 @@ pc_need_bins daemon
 pc_topo
 
 policy=$PC_TMP/policy.conf
-pc_policy "$policy" "default = deny" "log = deny" <<EOF
+pc_policy "$policy" "default = deny" "log = deny" "queue = 2-3" <<EOF
 [Service]
 action = permit
 protocol = tcp

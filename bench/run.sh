@@ -1,0 +1,38 @@
+#!/bin/bash
+# bench/run.sh - the whole benchmark: build, the classifier, end to end.
+#
+# usage: bash bench/run.sh        (as root for the end-to-end part)
+# Environment: BUILD_DIR (default build) is configured and built here;
+# everything bench/e2e.sh reads (ROUNDS, RELOADS, ...) passes through.
+# Prints the machine, then bench_classify's table, then bench/e2e.sh's.
+# Exit status: the first failure of the build, bench_classify or e2e.sh.
+set -u
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-build}
+case $BUILD_DIR in /*) ;; *) BUILD_DIR=$ROOT/$BUILD_DIR ;; esac
+
+machine() {
+	printf 'machine: %s CPUs, %s, kernel %s, %s\n' "$(nproc)" \
+		"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
+		"$(uname -r)" "$(date -u '+%Y-%m-%d %H:%M UTC')"
+	printf 'load average before the run: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+log=$(mktemp /tmp/pc-bench-build.XXXXXX) || exit 1
+if ! { cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+	cmake --build "$BUILD_DIR" -j"$(nproc)"; } >"$log" 2>&1; then
+	tail -n 30 "$log" >&2
+	echo "bench/run.sh: the build failed" >&2
+	rm -f "$log"
+	exit 1
+fi
+rm -f "$log"
+machine
+printf '\n== Classifier (bench_classify) ==\n'
+"$BUILD_DIR/bench_classify" || exit 1
+printf '\n== End to end and reload under load (bench/e2e.sh) ==\n'
+PC_BIN_DIR=$BUILD_DIR bash "$ROOT/bench/e2e.sh"
+rc=$?
+printf 'load average after the run: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+exit "$rc"

@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chores.h"
 #include "decide.h"
+#include "loader.h"
 #include "queue.h"
 #include "status.h"
 #include "table.h"
@@ -38,6 +40,9 @@ struct pc_daemon {
 	uint64_t status_seq;
 	uint64_t suppressed_before; /* verdict lines suppressed by earlier logs */
 	struct pc_reload_state reload;
+	struct pc_loader loader;  /* the reload in progress */
+	struct pc_chores *chores; /* status writes and table frees, off the packet path */
+	bool reload_again;        /* SIGHUP during a load: load once more after it */
 	uint64_t watchdog_ns;     /* WATCHDOG=1 interval, 0: none */
 	uint64_t watchdog_next;
 	uint64_t rx_errors;
@@ -51,12 +56,18 @@ int pc_daemon_loop(struct pc_daemon *d);
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t pc_mono_ns(void);
 
-/* reload.c: SIGHUP. Loads a whole new table; swaps it in only on success. */
+/* reload.c: SIGHUP. Starts loading a whole new table on the loader thread
+ * (packets keep being decided meanwhile); a SIGHUP during a load asks for
+ * one more load after it. */
 void pc_daemon_reload(struct pc_daemon *d);
+/* The load finished (the loader's eventfd is readable): swaps the new table
+ * in between two packets, or keeps the old one on any error. */
+void pc_daemon_reload_done(struct pc_daemon *d);
 /* The verdict log settings of a policy. */
 void pc_daemon_vlog_cfg(const struct pc_settings *s, struct pc_vlog_cfg *cfg);
 
-/* report.c: writes the status file (running: false in the last write). */
+/* report.c: writes the status file (running: false in the last write);
+ * through the chores thread when there is one. */
 void pc_daemon_write_status(struct pc_daemon *d, bool running);
 /* Logs a one-line summary of the counters. */
 void pc_daemon_log_summary(struct pc_daemon *d);

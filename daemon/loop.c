@@ -41,6 +41,12 @@ static int poll_timeout(const struct pc_daemon *d, uint64_t now)
 
 static void run_timers(struct pc_daemon *d, uint64_t now)
 {
+	int err = pc_chores_status_error(d->chores);
+
+	if (err) {
+		errno = err;
+		pc_log_warn("cannot write %s", d->status_file);
+	}
 	pc_vlog_tick(d->vlog, now);
 	if (d->watchdog_ns && now >= d->watchdog_next) {
 		pc_notify("WATCHDOG=1");
@@ -96,15 +102,16 @@ static void service(struct pc_daemon *d, size_t i)
 
 int pc_daemon_loop(struct pc_daemon *d)
 {
-	size_t nfds = d->nqueues + 1;
+	size_t nfds = d->nqueues + 2;
 	struct pollfd *pfd = calloc(nfds, sizeof(*pfd));
 	int ret = 0;
 
 	if (!pfd)
 		return -1;
 	pfd[0] = (struct pollfd){ .fd = d->sigfd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = d->loader.efd, .events = POLLIN };
 	for (size_t i = 0; i < d->nqueues; i++)
-		pfd[i + 1] = (struct pollfd){ .fd = pc_queue_fd(d->queues[i]), .events = POLLIN };
+		pfd[i + 2] = (struct pollfd){ .fd = pc_queue_fd(d->queues[i]), .events = POLLIN };
 	while (!d->stop) {
 		int n = poll(pfd, nfds, poll_timeout(d, pc_mono_ns()));
 
@@ -115,8 +122,10 @@ int pc_daemon_loop(struct pc_daemon *d)
 		}
 		d->worker.now_ns = pc_mono_ns();
 		for (size_t i = 0; n > 0 && i < d->nqueues; i++)
-			if (pfd[i + 1].revents)
+			if (pfd[i + 2].revents)
 				service(d, i);
+		if (n > 0 && pfd[1].revents)
+			pc_daemon_reload_done(d);
 		if (n > 0 && pfd[0].revents)
 			read_signals(d);
 		run_timers(d, d->worker.now_ns);

@@ -190,9 +190,12 @@ static void serving(struct pc_daemon *d)
 static void shut_down(struct pc_daemon *d)
 {
 	pc_notify("STOPPING=1");
+	pc_loader_close(&d->loader); /* a reload in progress is dropped */
 	for (size_t i = 0; i < d->nqueues; i++)
 		pc_queue_close(d->queues[i]);
 	d->nqueues = 0;
+	pc_chores_free(d->chores); /* finishes the writes still queued */
+	d->chores = NULL;
 	pc_daemon_write_status(d, false);
 	if (d->pid_file && *d->pid_file)
 		pidfile_remove(d->pid_file);
@@ -205,6 +208,8 @@ static void shut_down(struct pc_daemon *d)
 static void free_all(struct pc_daemon *d)
 {
 	pc_log_set_tee(NULL, NULL);
+	pc_loader_close(&d->loader); /* its thread reads d->table */
+	pc_chores_free(d->chores);   /* its writes read rule names */
 	for (size_t i = 0; i < d->nqueues; i++)
 		pc_queue_close(d->queues[i]);
 	free(d->queues);
@@ -246,14 +251,15 @@ static int parse_args(struct pc_daemon *d, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct pc_daemon d = { .conf = PC_DEFAULT_CONF, .sigfd = -1 };
+	struct pc_daemon d = { .conf = PC_DEFAULT_CONF, .sigfd = -1, .loader.efd = -1 };
 	int ret = 1;
 
 	if (parse_args(&d, argc, argv) < 0)
 		return 2;
 	d.start_time = (int64_t)time(NULL);
-	if ((d.sigfd = signals_open()) < 0) {
-		perror("portcullisd: signalfd");
+	if ((d.sigfd = signals_open()) < 0 || pc_loader_open(&d.loader) < 0 ||
+	    !(d.chores = pc_chores_new())) {
+		perror("portcullisd: start");
 		return 1;
 	}
 	if (load(&d) < 0 || open_queues(&d) < 0)

@@ -95,7 +95,8 @@ static void swap_in(struct pc_daemon *d, struct pc_table *t, struct pc_vlog *vl)
 	apply_fail_mode(d, t->set->fail_open);
 	pc_table_carry_hits(t, old);
 	d->table = d->worker.table = t;
-	pc_table_free(old);
+	/* queued after any status write that still refers to its rule names */
+	pc_chores_free_table(d->chores, old);
 	if (vl) {
 		d->suppressed_before += pc_vlog_suppressed_total(d->vlog);
 		pc_vlog_free(d->vlog);
@@ -103,9 +104,9 @@ static void swap_in(struct pc_daemon *d, struct pc_table *t, struct pc_vlog *vl)
 	}
 }
 
-static void try_reload(struct pc_daemon *d, struct pc_diag *diag)
+/* Puts a loaded table in service, or keeps the old one when t is NULL. */
+static void apply(struct pc_daemon *d, struct pc_table *t, const struct pc_diag *diag)
 {
-	struct pc_table *t = pc_table_load(d->conf, diag);
 	struct pc_vlog *vl;
 
 	if (!t) {
@@ -130,21 +131,48 @@ static void try_reload(struct pc_daemon *d, struct pc_diag *diag)
 		 t->nrules, t->enabled);
 }
 
-void pc_daemon_reload(struct pc_daemon *d)
+/* Publishes the result of an attempt; starts the next one if asked for. */
+static void finished(struct pc_daemon *d)
 {
-	struct pc_diag *diag = pc_diag_new();
-
-	pc_notifyf("RELOADING=1\nMONOTONIC_USEC=%llu",
-		   (unsigned long long)(pc_mono_ns() / 1000));
 	d->reload.generation++;
-	d->reload.time = (int64_t)time(NULL);
-	if (diag) {
-		try_reload(d, diag);
-	} else {
-		pc_log_warn("cannot reload");
-		fail(d, "cannot reload: %s", strerror(errno));
-	}
-	pc_diag_free(diag);
 	pc_daemon_write_status(d, true);
 	pc_notifyf("READY=1\nSTATUS=%s", d->reload.msg);
+	if (d->reload_again) {
+		d->reload_again = false;
+		pc_daemon_reload(d);
+	}
+}
+
+void pc_daemon_reload(struct pc_daemon *d)
+{
+	if (d->loader.busy) {
+		d->reload_again = true;
+		return;
+	}
+	pc_notifyf("RELOADING=1\nMONOTONIC_USEC=%llu",
+		   (unsigned long long)(pc_mono_ns() / 1000));
+	d->reload.time = (int64_t)time(NULL);
+	if (pc_loader_start(&d->loader, d->conf, d->table) == 0)
+		return;
+	pc_log_warn("cannot reload");
+	fail(d, "cannot reload: %s", strerror(errno));
+	finished(d);
+}
+
+void pc_daemon_reload_done(struct pc_daemon *d)
+{
+	struct pc_diag *diag;
+	struct pc_table *t;
+
+	if (!d->loader.busy)
+		return;
+	t = pc_loader_finish(&d->loader, &diag);
+	if (diag) {
+		apply(d, t, diag);
+	} else {
+		pc_log_warnx("cannot reload: out of memory");
+		fail(d, "cannot reload: %s", "out of memory");
+	}
+	pc_diag_free(diag);
+	finished(d);
 }

@@ -57,7 +57,7 @@ void pc_daemon_write_status(struct pc_daemon *d, bool running)
 		return;
 	fill_status(d, &st, running);
 	st.seq = ++d->status_seq;
-	st.rule = calloc(t->nrules ? t->nrules : 1, sizeof(*st.rule));
+	st.rule = malloc((t->nrules ? t->nrules : 1) * sizeof(*st.rule));
 	if (!st.rule) {
 		pc_log_warn("cannot write %s", d->status_file);
 		return;
@@ -65,6 +65,11 @@ void pc_daemon_write_status(struct pc_daemon *d, bool running)
 	for (size_t i = 0; i < t->nrules; i++)
 		st.rule[i] = (struct pc_status_rule){ t->rules[i].name, t->hits[i] };
 	st.n_rule = t->nrules;
+	if (d->chores) {
+		if (pc_chores_write_status(d->chores, d->status_file, &st) < 0)
+			pc_log_warn("cannot write %s", d->status_file);
+		return;
+	}
 	if (pc_status_write(d->status_file, &st) < 0)
 		pc_log_warn("cannot write %s", d->status_file);
 	free(st.rule);

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,57 +64,144 @@ const char *pc_reload_result_name(enum pc_reload_result r)
 	return (unsigned)r < 3 ? result_names[r] : "none";
 }
 
-/* A string on one line: control characters become '?'. */
-static void put_str(FILE *f, const char *s)
+/* A buffered writer to a file descriptor; err remembers the first error. */
+struct wbuf {
+	int fd;
+	int err;
+	size_t len;
+	char buf[1 << 16];
+};
+
+static void wb_flush(struct wbuf *w)
 {
-	for (; s && *s; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+	size_t off = 0;
+
+	while (off < w->len && !w->err) {
+		ssize_t n = write(w->fd, w->buf + off, w->len - off);
+
+		if (n < 0 && errno != EINTR)
+			w->err = errno;
+		else if (n > 0)
+			off += (size_t)n;
+	}
+	w->len = 0;
 }
 
-static void write_field(FILE *f, const struct field *fd, const struct pc_status *st)
+static void wb_put(struct wbuf *w, const char *s, size_t n)
+{
+	while (n) {
+		size_t room = sizeof(w->buf) - w->len, k = n < room ? n : room;
+
+		memcpy(w->buf + w->len, s, k);
+		w->len += k;
+		s += k;
+		n -= k;
+		if (w->len == sizeof(w->buf))
+			wb_flush(w);
+	}
+}
+
+static void wb_puts(struct wbuf *w, const char *s)
+{
+	wb_put(w, s, strlen(s));
+}
+
+/* A string on one line: control characters become '?'. */
+static void wb_str(struct wbuf *w, const char *s)
+{
+	for (const char *p = s; p && *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			wb_put(w, s, (size_t)(p - s));
+			wb_put(w, "?", 1);
+			s = p + 1;
+		}
+	}
+	if (s)
+		wb_puts(w, s);
+}
+
+static void wb_u64(struct wbuf *w, uint64_t v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	wb_put(w, tmp + i, sizeof(tmp) - i);
+}
+
+static void wb_i64(struct wbuf *w, int64_t v)
+{
+	if (v < 0) {
+		wb_put(w, "-", 1);
+		wb_u64(w, (uint64_t)0 - (uint64_t)v);
+	} else {
+		wb_u64(w, (uint64_t)v);
+	}
+}
+
+static void write_field(struct wbuf *w, const struct field *fd, const struct pc_status *st)
 {
 	const void *p = (const char *)st + fd->off;
 
-	fprintf(f, "%s=", fd->key);
+	wb_puts(w, fd->key);
+	wb_put(w, "=", 1);
 	switch (fd->type) {
-	case T_UINT: fprintf(f, "%u", *(const unsigned *)p); break;
-	case T_U64: fprintf(f, "%" PRIu64, *(const uint64_t *)p); break;
-	case T_I64: fprintf(f, "%" PRId64, *(const int64_t *)p); break;
-	case T_BOOL: fputs(*(const bool *)p ? "yes" : "no", f); break;
-	case T_STR: put_str(f, *(const char *const *)p); break;
-	case T_FAIL: fputs(*(const bool *)p ? "open" : "closed", f); break;
-	case T_ACTION: fputs(*(const enum pc_action *)p == PC_PERMIT ? "permit" : "deny", f); break;
-	case T_RESULT: fputs(pc_reload_result_name(*(const enum pc_reload_result *)p), f); break;
+	case T_UINT: wb_u64(w, *(const unsigned *)p); break;
+	case T_U64: wb_u64(w, *(const uint64_t *)p); break;
+	case T_I64: wb_i64(w, *(const int64_t *)p); break;
+	case T_BOOL: wb_puts(w, *(const bool *)p ? "yes" : "no"); break;
+	case T_STR: wb_str(w, *(const char *const *)p); break;
+	case T_FAIL: wb_puts(w, *(const bool *)p ? "open" : "closed"); break;
+	case T_ACTION: wb_puts(w, *(const enum pc_action *)p == PC_PERMIT ? "permit" : "deny"); break;
+	case T_RESULT: wb_puts(w, pc_reload_result_name(*(const enum pc_reload_result *)p)); break;
 	case T_QUEUE:
-		if (st->queue_hi > st->queue_lo)
-			fprintf(f, "%u-%u", st->queue_lo, st->queue_hi);
-		else
-			fprintf(f, "%u", st->queue_lo);
+		wb_u64(w, st->queue_lo);
+		if (st->queue_hi > st->queue_lo) {
+			wb_put(w, "-", 1);
+			wb_u64(w, st->queue_hi);
+		}
 		break;
 	}
-	fputc('\n', f);
+	wb_put(w, "\n", 1);
 }
 
-static int write_all(FILE *f, const struct pc_status *st)
+/* Writes st to fd and syncs it. Returns 0, or -1 with errno. */
+static int write_all(int fd, const struct pc_status *st)
 {
-	fputs("# portcullisd status; format: docs/daemon.md\n", f);
-	for (size_t i = 0; i < NFIELDS; i++)
-		write_field(f, &fields[i], st);
-	for (size_t i = 0; i < st->n_rule; i++) {
-		fprintf(f, "rule=%" PRIu64 " ", st->rule[i].hits);
-		put_str(f, st->rule[i].name);
-		fputc('\n', f);
-	}
-	if (fflush(f) || ferror(f))
+	struct wbuf *w = malloc(sizeof(*w));
+	int err;
+
+	if (!w)
 		return -1;
-	return fsync(fileno(f));
+	w->fd = fd;
+	w->err = 0;
+	w->len = 0;
+	wb_puts(w, "# portcullisd status; format: docs/daemon.md\n");
+	for (size_t i = 0; i < NFIELDS; i++)
+		write_field(w, &fields[i], st);
+	for (size_t i = 0; i < st->n_rule; i++) {
+		wb_put(w, "rule=", 5);
+		wb_u64(w, st->rule[i].hits);
+		wb_put(w, " ", 1);
+		wb_str(w, st->rule[i].name);
+		wb_put(w, "\n", 1);
+	}
+	wb_flush(w);
+	err = w->err;
+	free(w);
+	if (!err && fsync(fd) < 0)
+		err = errno;
+	errno = err;
+	return err ? -1 : 0;
 }
 
 int pc_status_write(const char *path, const struct pc_status *st)
 {
 	size_t len = strlen(path);
 	char *tmp = malloc(len + 8);
-	FILE *f = NULL;
 	int fd, ret = -1, err;
 
 	if (!tmp)
@@ -126,20 +212,17 @@ int pc_status_write(const char *path, const struct pc_status *st)
 		free(tmp);
 		return -1;
 	}
-	if (fchmod(fd, 0644) < 0 || !(f = fdopen(fd, "w"))) {
-		close(fd);
-		goto out;
-	}
-	if (write_all(f, st) < 0)
-		goto out;
-	ret = fclose(f);
-	f = NULL;
-	if (ret == 0)
-		ret = rename(tmp, path);
-out:
+	if (fchmod(fd, 0644) == 0 && write_all(fd, st) == 0)
+		ret = 0;
 	err = errno;
-	if (f)
-		fclose(f);
+	if (close(fd) < 0 && ret == 0) {
+		err = errno;
+		ret = -1;
+	}
+	if (ret == 0 && rename(tmp, path) < 0) {
+		err = errno;
+		ret = -1;
+	}
 	if (ret < 0)
 		unlink(tmp);
 	free(tmp);

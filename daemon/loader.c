@@ -1,0 +1,80 @@
+/* loader.c - a policy load on its own thread, reported through an eventfd */
+#include "loader.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+int pc_loader_open(struct pc_loader *l)
+{
+	*l = (struct pc_loader){ .efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) };
+	return l->efd < 0 ? -1 : 0;
+}
+
+void pc_loader_close(struct pc_loader *l)
+{
+	struct pc_diag *diag;
+
+	if (l->busy) {
+		pc_table_free(pc_loader_finish(l, &diag));
+		pc_diag_free(diag);
+	}
+	if (l->efd >= 0)
+		close(l->efd);
+	l->efd = -1;
+}
+
+/* The thread: only its own table and diag, no logging, no shared state. */
+static void *load(void *arg)
+{
+	struct pc_loader *l = arg;
+	uint64_t one = 1;
+
+	if ((l->diag = pc_diag_new()))
+		l->table = pc_table_load(l->conf, l->diag);
+	if (l->table && l->old)
+		pc_table_map(l->table, l->old); /* on failure the swap looks names up */
+	while (write(l->efd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+int pc_loader_start(struct pc_loader *l, const char *conf, const struct pc_table *old)
+{
+	int err;
+
+	if (l->busy) {
+		errno = EBUSY;
+		return -1;
+	}
+	l->conf = conf;
+	l->old = old;
+	l->diag = NULL;
+	l->table = NULL;
+	if ((err = pthread_create(&l->thread, NULL, load, l))) {
+		errno = err;
+		return -1;
+	}
+	l->busy = true;
+	return 0;
+}
+
+struct pc_table *pc_loader_finish(struct pc_loader *l, struct pc_diag **diag)
+{
+	struct pc_table *t;
+	uint64_t n;
+
+	*diag = NULL;
+	if (!l->busy)
+		return NULL;
+	pthread_join(l->thread, NULL);
+	while (read(l->efd, &n, sizeof(n)) < 0 && errno == EINTR)
+		;
+	l->busy = false;
+	t = l->table;
+	*diag = l->diag;
+	l->table = NULL;
+	l->diag = NULL;
+	return t;
+}

@@ -1,0 +1,36 @@
+/* loader.h - loading and compiling a policy on a thread of its own, so that
+ * packets keep being decided with the old table during a reload */
+#ifndef PC_LOADER_H
+#define PC_LOADER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "diag.h"
+#include "table.h"
+
+struct pc_loader {
+	pthread_t thread;
+	int efd;                /* eventfd: readable once a load has finished */
+	bool busy;              /* a load was started and not finished */
+	const char *conf;       /* the policy path (not owned) */
+	const struct pc_table *old; /* the table in service: stays alive until the load is finished */
+	struct pc_diag *diag;   /* written by the thread, read after the join */
+	struct pc_table *table;
+};
+
+/* Returns 0, or -1 with errno. */
+int pc_loader_open(struct pc_loader *l);
+/* Waits for a load still running, drops its result, closes. */
+void pc_loader_close(struct pc_loader *l);
+
+/* Starts loading conf; the new table's hit map to old (may be NULL) is made
+ * on the thread too. Returns 0, or -1 with errno (EBUSY: a load runs). */
+int pc_loader_start(struct pc_loader *l, const char *conf, const struct pc_table *old);
+
+/* Waits for the load (at once when efd was readable) and hands over its
+ * result: the table, or NULL with the errors in *diag (*diag is NULL when
+ * memory ran out before anything was loaded). The caller frees both. */
+struct pc_table *pc_loader_finish(struct pc_loader *l, struct pc_diag **diag);
+
+#endif

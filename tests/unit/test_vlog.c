@@ -59,7 +59,8 @@ END_TEST
 START_TEST(test_udp_v6_out)
 {
 	struct pc_pkt p = make_pkt(17, "2001:db8::1", "2001:db8:0:1::53", PC_PKT_PORTS, 40000, 53, 1280);
-	struct pc_vlog_rec r = { .verdict = PC_PERMIT, .rule = "DNS Client", .dir = PC_DIR_OUT, .pkt = &p };
+	struct pc_vlog_rec r = { .verdict = PC_PERMIT, .rule = "DNS Client", .dir = PC_DIR_OUT,
+				 .pkt = &p };
 
 	check_line(&r, PC_LOGF_TEXT, "verdict=permit rule=\"DNS Client\" dir=out proto=udp "
 		   "src=2001:db8::1 sport=40000 dst=2001:db8:0:1::53 dport=53 len=1280");
@@ -312,7 +313,8 @@ START_TEST(test_file_target_reopen)
 {
 	char *dir = tmpdir(), path[256], moved[256];
 	struct pc_vlog_rec r = { .verdict = PC_DENY, .reason = "truncated", .dir = PC_DIR_OUT, .len = 3 };
-	struct pc_vlog_cfg cfg = { .target = PC_LOGT_FILE, .file = path, .format = PC_LOGF_TEXT, .rate = 10 };
+	struct pc_vlog_cfg cfg = { .target = PC_LOGT_FILE, .file = path, .format = PC_LOGF_TEXT,
+				   .rate = 10 };
 	struct pc_vlog *vl;
 	struct stat sb;
 	const char *text;
@@ -347,7 +349,8 @@ END_TEST
 START_TEST(test_file_target_json_and_errors)
 {
 	char *dir = tmpdir(), path[256];
-	struct pc_vlog_cfg cfg = { .target = PC_LOGT_FILE, .file = path, .format = PC_LOGF_JSON, .rate = 1 };
+	struct pc_vlog_cfg cfg = { .target = PC_LOGT_FILE, .file = path, .format = PC_LOGF_JSON,
+				   .rate = 1 };
 	struct pc_vlog_cfg other = cfg;
 	struct pc_vlog *vl;
 	const char *text;

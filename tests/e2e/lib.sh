@@ -12,6 +12,8 @@
 # portcullisd, or PORTCULLIS / PORTCULLISD name them; PC_E2E_KEEP=1 keeps the
 # temporary directory; PC_E2E_VERBOSE=1 shows the daemon log on failure too.
 
+# iproute2, iptables and dnsmasq live in sbin, which a CI PATH may lack.
+PATH=$PATH:/usr/sbin:/sbin
 PC_E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PC_ROOT=$(cd "$PC_E2E_DIR/../.." && pwd)
 PC_BIN_DIR=${PC_BIN_DIR:-$PC_ROOT/build}
@@ -88,7 +90,11 @@ pc_finish() {
 pc_cleanup() {
 	local rc=$? pid ns
 	trap - EXIT TERM INT
-	for pid in "${PC_PIDS[@]}" $PC_WATCHDOG_PID; do
+	if [ -n "$PC_WATCHDOG_PID" ]; then
+		kill -TERM "$PC_WATCHDOG_PID" 2>/dev/null
+		wait "$PC_WATCHDOG_PID" 2>/dev/null
+	fi
+	for pid in "${PC_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null
 	done
 	# processes started inside our own namespaces (ip netns exec children)
@@ -135,14 +141,15 @@ pc_init() {
 	fi
 	PC_TMP=$(mktemp -d "/tmp/pc-e2e-$PC_NAME.XXXXXX") || pc_bail "mktemp"
 	chmod 755 "$PC_TMP"
-	trap pc_cleanup EXIT
-	trap 'pc_fail "time limit of '"$limit"' s reached"; exit 1' TERM
-	trap 'exit 1' INT
-	# a new shell, not a subshell: it must not inherit our traps
+	# Started before our traps are set: a child forked with them would run
+	# pc_cleanup itself if killed before it execs.
 	bash -c 'trap "kill \$sp 2>/dev/null; exit 0" TERM
 		sleep "$1" & sp=$!
 		wait "$sp" && kill -TERM "$2"' watchdog "$limit" $$ 2>/dev/null &
 	PC_WATCHDOG_PID=$!
+	trap pc_cleanup EXIT
+	trap 'pc_fail "time limit of '"$limit"' s reached"; exit 1' TERM
+	trap 'exit 1' INT
 }
 
 # pc_need CMD...: skip the test when a tool is missing.

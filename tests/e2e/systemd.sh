@@ -29,11 +29,31 @@ pc_check_not "never PrivateNetwork" grep -q '^PrivateNetwork' "$unit"
 pc_check_not "no PrivateUsers (CAP_NET_ADMIN must act on the host namespace)" \
 	grep -q '^PrivateUsers' "$unit"
 
+# Documentation= names our man pages.
+for page in $(sed -n 's/^Documentation=//p' "$unit"); do
+	case $page in
+	man:*)
+		name=${page#man:}
+		file=$PC_ROOT/docs/man/${name%(*}.$(sed 's/.*(\(.*\))/\1/' <<<"$name")
+		pc_check "Documentation=$page is docs/man/$(basename "$file")" test -f "$file"
+		;;
+	esac
+done
+
 # verify checks that the programs exist: point a copy at the built ones.
+# It also runs man(1) on the Documentation= pages: give it ours.
 copy=$PC_TMP/portcullis.service
 sed -e "s|/usr/sbin/portcullisd |$PORTCULLISD |" -e "s|/usr/sbin/portcullis |$PORTCULLIS |" \
 	"$unit" >"$copy"
-out=$(cd "$PC_TMP" && systemd-analyze verify "$copy" 2>&1)
+mkdir -p "$PC_TMP/man/man5" "$PC_TMP/man/man8"
+cp "$PC_ROOT"/docs/man/*.5 "$PC_TMP/man/man5/" 2>/dev/null
+cp "$PC_ROOT"/docs/man/*.8 "$PC_TMP/man/man8/" 2>/dev/null
+man_opt=--man=yes
+if ! command -v man >/dev/null; then
+	man_opt=--man=no
+	pc_log "man(1) is not installed: verify skips the Documentation= pages"
+fi
+out=$(cd "$PC_TMP" && MANPATH=$PC_TMP/man systemd-analyze verify "$man_opt" "$copy" 2>&1)
 rc=$?
 pc_check "systemd-analyze verify exits 0" test "$rc" -eq 0
 pc_check "systemd-analyze verify says nothing" test -z "$out"

@@ -59,15 +59,28 @@ pc_check "no port is closed (nothing answers with a RST)" \
 	test "$(grep -c '/closed/' <<<"$line")" -eq 0
 pc_check "every other port is filtered ($((nports - 3)))" test "$filtered" -eq $((nports - 3))
 
-# The log: at most the bucket plus the rate per second of scanning, and a
-# suppressed= line for what was left out.
+# The log: the bucket holds $rate lines and refills at $rate a second, so
+# over T seconds at most rate * (T + 1) lines (2 more for timing slack), and
+# a suppressed= line tells what was left out.
 pc_wait_file "$PC_TMP/daemon.log" 'suppressed=' 1 3
 logged=$(($(pc_count "$PC_TMP/daemon.log" 'verdict=|"verdict"') - verdicts_before))
-bound=$(awk -v r=$rate -v s="$secs" 'BEGIN { printf "%d", r * (s + 2) + 1 }')
-pc_log "verdict lines during the scan: $logged (bound $bound, > $nports packets denied)"
+elapsed=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
+bound=$(awk -v r=$rate -v s="$elapsed" 'BEGIN { printf "%d", r * (s + 1) + 2 }')
+pc_log "verdict lines in ${elapsed}s: $logged (bound $bound, > $nports packets denied)"
 pc_check "the scan logged some verdicts" test "$logged" -ge 1
 pc_check "the scan stayed within the log rate" test "$logged" -le "$bound"
 pc_check "suppressed= is logged" grep -q 'suppressed=[1-9]' "$PC_TMP/daemon.log"
+
+# The same, smaller, over IPv6.
+pc_c timeout 30 nmap -6 -n -Pn -sS -T4 --max-retries 1 --host-timeout 25s -p 20-25,79-81,8079-8081 \
+	-oG "$PC_TMP/scan6.gnmap" $SRV6 >/dev/null 2>&1
+line6=$(grep 'Ports:' "$PC_TMP/scan6.gnmap")
+open6=$(grep -o '[0-9]*/open/tcp' <<<"$line6" | cut -d/ -f1 | sort -n | tr '\n' ' ')
+filtered6=$(($(grep -o '[0-9]*/filtered/tcp' <<<"$line6" | wc -l) +
+	$(sed -n 's/.*Ignored State: filtered (\([0-9]*\)).*/\1/p' <<<"$line6" | grep . || echo 0)))
+pc_check "IPv6: exactly the permitted ports are open ($open6)" test "$open6" = "22 80 8080 "
+pc_check "IPv6: the other 9 are filtered ($filtered6)" test "$filtered6" -eq 9
+
 pc_check "after the scan: a permitted port answers at once" pc_tcp_ok $SRV4 80
 pc_check "portcullisd still runs" pc_daemon_alive
 pc_finish

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -11,6 +13,7 @@
 
 #include "cli.h"
 #include "cmds.h"
+#include "diag.h"
 #include "hooks.h"
 #include "policy.h"
 
@@ -19,7 +22,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: portcullis hooks up|down [-c FILE] [--cpu-fanout]\n"
 		   "  up    install or update the chains %s and %s (iptables and ip6tables)\n"
 		   "        from the queue and fail settings of the policy\n"
-		   "  down  remove them (the policy is not read)\n",
+		   "  down  remove them; under systemd after a failure (SERVICE_RESULT set and\n"
+		   "        not success) a fail = closed policy keeps them until the restart\n",
 		PC_HOOK_CHAIN_IN, PC_HOOK_CHAIN_OUT);
 }
 
@@ -125,6 +129,31 @@ static int read_conf(const char *path, struct pc_hooks_conf *c)
 	return 0;
 }
 
+/* Run by systemd's ExecStopPost after portcullisd failed (SERVICE_RESULT is
+ * not "success"), a fail = closed policy keeps its chains: packets stay
+ * dropped until the restarted daemon takes them, never pass unfiltered. A
+ * policy that cannot be read never keeps the host closed. */
+static bool keep_after_failure(const char *path)
+{
+	const char *result = getenv("SERVICE_RESULT");
+	struct pc_diag *d;
+	struct pc_policy *p;
+	bool keep;
+
+	if (!result || !*result || !strcmp(result, "success") || !(d = pc_diag_new()))
+		return false;
+	p = pc_policy_load(path, d);
+	keep = p && !pc_policy_settings(p)->fail_open;
+	pc_policy_free(p);
+	pc_diag_free(d);
+	if (keep)
+		fprintf(stderr, "portcullis: hooks down: portcullisd stopped with result '%s' and "
+				"fail = closed: keeping the hook chains, packets stay dropped until it "
+				"runs again (run 'portcullis hooks down' by hand to remove them)\n",
+			result);
+	return keep;
+}
+
 enum { OPT_CPU_FANOUT = 256 };
 
 static const struct option options[] = {
@@ -163,6 +192,8 @@ int pc_cmd_hooks(int argc, char **argv)
 	/* a program that exits before reading its input must not kill us */
 	signal(SIGPIPE, SIG_IGN);
 	if (!strcmp(argv[optind], "down")) {
+		if (keep_after_failure(path))
+			return 0;
 		rc = pc_hooks_down(&runner, err, sizeof(err));
 	} else {
 		if (read_conf(path, &conf) < 0)

@@ -85,6 +85,27 @@ done
 pc_check "fail open, no daemon: TCP passes (queue bypass)" pc_tcp_ok $SRV4 2222
 pc_check "fail open, no daemon: ping passes" pc_ping_ok $SRV4
 
+# After a daemon failure (systemd's ExecStopPost with SERVICE_RESULT set), a
+# fail = closed policy keeps the chains; fail = open or a clean stop removes them.
+pc_check "hooks up (fail closed) again" pc_hooks up -c "$closed"
+closed_rules=$(pc_rules_save)
+pc_check "down after a failure, fail closed: exit 0" \
+	pc_s env SERVICE_RESULT=signal "$PORTCULLIS" hooks down -c "$closed"
+pc_check "down after a failure, fail closed: the chains stay" test "$(pc_rules_save)" = "$closed_rules"
+pc_check_not "down after a failure, fail closed: TCP is still dropped" pc_tcp_ok $SRV4 2222
+pc_check "down after a failure with a broken policy: removed" \
+	pc_s env SERVICE_RESULT=signal "$PORTCULLIS" hooks down -c "$bad"
+pc_check "  ... nothing left" test "$(pc_rules_save)" = "$before"
+pc_check "hooks up (fail open) again" pc_hooks up -c "$open"
+pc_check "down after a failure, fail open: exit 0" \
+	pc_s env SERVICE_RESULT=exit-code "$PORTCULLIS" hooks down -c "$open"
+pc_check "down after a failure, fail open: removed" test "$(pc_rules_save)" = "$before"
+pc_check "hooks up (fail closed) once more" pc_hooks up -c "$closed"
+pc_check "down after a clean stop: exit 0" \
+	pc_s env SERVICE_RESULT=success "$PORTCULLIS" hooks down -c "$closed"
+pc_check "down after a clean stop: removed" test "$(pc_rules_save)" = "$before"
+pc_check "hooks up (fail open) for the next checks" pc_hooks up -c "$open"
+
 # down: back to exactly what was there, twice, even with a broken policy.
 pc_check "hooks down exits 0" pc_hooks down
 pc_check "hooks down leaves no rule behind" test "$(pc_rules_save)" = "$before"

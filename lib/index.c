@@ -4,27 +4,32 @@
  * element pair of a compatible family ("any" joins both families) and filed
  * under its leaf (family, remote prefix, local prefix). Per family, a hash
  * keyed by (remote plen, masked remote address) finds a remote node, which
- * lists the local prefix lengths present under it; a second hash keyed by
- * (remote node, local plen, masked local address) finds the leaf. A lookup
- * probes the remote prefix lengths present, longest first, and under each
- * hit the local ones, longest first: the first leaf with a matching rule
- * decides, since the two address lengths are the most significant keys.
+ * lists the local prefix lengths present under it and holds the leaf of
+ * local "any"; a second hash keyed by (remote node, local plen, masked
+ * local address) finds the other leaves. A lookup hashes the remote prefix
+ * lengths present, longest first, skips those a small bit filter rules
+ * out, probes the rest, and under each hit tries the local lengths, longest
+ * first: the first leaf with a matching rule decides, since the two address
+ * lengths are the most significant keys.
  *
  * A leaf holds one group per protocol named by its rules plus one for
- * "any"; the exact group is asked first. Within a group the entries are
- * ranked once by the rest of the order (local-port width, remote-port
- * width, icmp, direction, deny, rule index), so an answer is an entry's
- * rank and the better of two answers is the smaller number. A group has a
- * precomputed answer per packet direction for packets that only rules
- * without ports and icmp types can match, port tiers (local-port
- * elementary intervals, each pointing at a remote-port interval table with
- * an answer per direction in each cell) and an icmp part ((type,code)
- * keys, type keys, any), each precomputed with every entry it can see.
- * Nothing here depends on the number of rules at lookup time except
- * through the number of distinct prefix lengths and nested port ranges.
+ * "any"; the exact group is asked first. Within a group the entries (one
+ * per local-port x remote-port x icmp element of a rule) are ranked once
+ * by the rest of the order: local-port width, remote-port width, icmp, a
+ * direction given, deny, rule index. A group has a precomputed answer per
+ * packet direction for packets only entries without ports and icmp types
+ * can match, port tiers (local-port elementary intervals, each pointing at
+ * a remote-port interval table with an answer per direction in each cell)
+ * and an icmp part ((type,code) keys, type keys, any), each precomputed
+ * from every entry it can see; the answers are rule indices.
+ *
+ * The lookup cost depends on the number of distinct prefix lengths (at most
+ * 33 or 129) and, for pathologically nested port ranges only, on the number
+ * of tiers (see TIER_MIN), never on the number of rules. Nothing allocates.
  */
 #include "index.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -48,8 +53,18 @@
 #define TIER_PER_ENTRY 32
 #define MAX_TIERS UINT16_MAX
 
+#define LPL_INLINE 4
+
+/* The local prefix lengths under a remote prefix, longest first, are kept
+ * in the node when few, else in famtab.lpl. The leaf of local "any" is
+ * kept in the node itself: its groups grp[any_off .. any_off + n_any). */
 struct rnode {
-	uint32_t lpl_off; /* into famtab.lpl: local plens, longest first */
+	union {
+		uint32_t off;
+		uint8_t in[LPL_INLINE];
+	} lpl;
+	uint32_t any_off;
+	uint16_t n_any;
 	uint8_t rplen;
 	uint8_t n_lpl;
 };
@@ -62,7 +77,7 @@ struct leaf {
 };
 
 struct group {
-	uint32_t plain[NDIR]; /* best entry needing no ports and no icmp type */
+	uint32_t plain[NDIR]; /* best rule needing no ports and no icmp type */
 	uint32_t tier_off;
 	uint32_t icmp;        /* into pc_index.icmp, or NONE */
 	uint16_t proto;       /* 0..255 or PROTO_ANYKEY */
@@ -94,16 +109,22 @@ struct famtab {
 	uint64_t *rkey;
 	uint64_t *rslot; /* hash tag << 32 | node, NOSLOT when empty */
 	uint64_t rmask;
+	unsigned rshift; /* 64 - log2(slots) */
+	uint64_t *filter; /* a bit per hash prefix: some node may have it */
+	unsigned fshift;
+	size_t fwords;
 	struct leaf *lf;
 	uint64_t *lkey;
 	uint64_t *lslot;
 	uint64_t lmask;
+	unsigned lshift;
 	uint8_t *lpl;
 	size_t n_lpl;
 };
 
 struct pc_index {
 	struct famtab fam[2];
+	uint64_t mask[129][2]; /* address masks by prefix length */
 	struct group *grp;
 	struct tier *tier;
 	uint16_t *lstart;
@@ -111,7 +132,7 @@ struct pc_index {
 	uint16_t *cstart;
 	uint32_t *cell; /* two per cstart: in, out */
 	struct icmppart *icmp;
-	uint32_t *ent_rule; /* entry rank -> rule index */
+	uint32_t *ent_rule; /* rank -> rule index, for ranked groups */
 	size_t memory;
 };
 
@@ -198,44 +219,43 @@ static void vec_free(struct vec *v)
 
 /* ---- keys and hashing ---- */
 
-static uint64_t load_be(const uint8_t *b, unsigned n)
+/* An address as two big-endian words; IPv4 fills the top half of the first. */
+static inline void addr_words(const uint8_t *a, unsigned fam, uint64_t w[2])
 {
-	uint64_t x = 0;
+	uint64_t x;
+	uint32_t y;
 
-	for (unsigned i = 0; i < n; i++)
-		x = x << 8 | b[i];
-	return x;
+	if (fam == PC_FAM_V4) {
+		memcpy(&y, a, sizeof(y));
+		w[0] = (uint64_t)be32toh(y) << 32;
+		w[1] = 0;
+		return;
+	}
+	memcpy(&x, a, sizeof(x));
+	w[0] = be64toh(x);
+	memcpy(&x, a + 8, sizeof(x));
+	w[1] = be64toh(x);
 }
 
 /* The top bits of a 64-bit word (bits 0..64). */
-static inline uint64_t mask_top(unsigned bits)
+static uint64_t mask_top(unsigned bits)
 {
 	return bits ? UINT64_MAX << (64 - bits) : 0;
 }
 
-/* The masked key of a v4 (fam 4) or v6 address. */
-static inline void addr_key(const uint8_t *a, unsigned fam, unsigned plen, uint64_t k[2])
+/* The key of address words w under mask m (pc_index.mask[plen]). */
+static inline void mask_key(const uint64_t w[2], const uint64_t m[2], uint64_t k[2])
 {
-	if (fam == PC_FAM_V4) {
-		uint32_t x = (uint32_t)load_be(a, 4);
-
-		k[0] = plen ? x & (UINT32_MAX << (32 - plen)) : 0;
-		k[1] = 0;
-		return;
-	}
-	k[0] = load_be(a, 8) & mask_top(plen > 64 ? 64 : plen);
-	k[1] = load_be(a + 8, 8) & mask_top(plen > 64 ? plen - 64 : 0);
+	k[0] = w[0] & m[0];
+	k[1] = w[1] & m[1];
 }
 
+/* Multiplicative hashing: a table of 2^b slots uses the top b bits as the
+ * slot, and the top 32 as the tag kept in the slot. */
 static inline uint64_t hash_key(const uint64_t k[2], uint64_t extra)
 {
-	uint64_t x = k[0] * UINT64_C(0x9E3779B97F4A7C15) ^ k[1] * UINT64_C(0xC2B2AE3D27D4EB4F) ^
-		     (extra + 1) * UINT64_C(0x165667B19E3779F9);
-
-	x ^= x >> 31;
-	x *= UINT64_C(0xBF58476D1CE4E5B9);
-	x ^= x >> 29;
-	return x;
+	return k[0] * UINT64_C(0x9E3779B97F4A7C15) ^ k[1] * UINT64_C(0xC2B2AE3D27D4EB4F) ^
+	       (extra + 1) * UINT64_C(0xD6E8FEB86659FD93);
 }
 
 static inline bool key_eq(const uint64_t *stored, const uint64_t k[2], unsigned kw)
@@ -245,7 +265,7 @@ static inline bool key_eq(const uint64_t *stored, const uint64_t k[2], unsigned 
 
 static uint32_t rnode_find(const struct famtab *f, uint64_t h, unsigned plen, const uint64_t k[2])
 {
-	for (uint64_t i = h & f->rmask;; i = (i + 1) & f->rmask) {
+	for (uint64_t i = h >> f->rshift;; i = (i + 1) & f->rmask) {
 		uint64_t s = f->rslot[i];
 		uint32_t n = (uint32_t)s;
 
@@ -260,7 +280,7 @@ static uint32_t leaf_find(const struct famtab *f, uint32_t node, unsigned plen, 
 {
 	uint64_t h = hash_key(k, (uint64_t)node << 8 | plen);
 
-	for (uint64_t i = h & f->lmask;; i = (i + 1) & f->lmask) {
+	for (uint64_t i = h >> f->lshift;; i = (i + 1) & f->lmask) {
 		uint64_t s = f->lslot[i];
 		uint32_t n = (uint32_t)s;
 
@@ -333,9 +353,19 @@ static uint32_t icmp_query(const struct pc_index *ix, const struct icmppart *ip,
 	return ip->any[q->d];
 }
 
+/* The answers of a group with both port tiers and an icmp part are ranks
+ * (see ent_rule), since a packet with ports and icmp needs both compared;
+ * the answers of any other group are rule indices. */
+static bool group_ranked(const struct group *g)
+{
+	return g->n_tier && g->icmp != NONE;
+}
+
+/* The deciding rule within group g, or NONE. */
 static uint32_t group_query(const struct pc_index *ix, const struct group *g, const struct query *q)
 {
 	uint32_t best = g->plain[q->d];
+	bool ranked = group_ranked(g);
 
 	if (q->ports && g->n_tier) {
 		best = NONE;
@@ -345,10 +375,10 @@ static uint32_t group_query(const struct pc_index *ix, const struct group *g, co
 	if (q->icmp && g->icmp != NONE) {
 		uint32_t r = icmp_query(ix, &ix->icmp[g->icmp], q);
 
-		if (r < best)
+		if (!ranked || r < best)
 			best = r;
 	}
-	return best;
+	return ranked && best != NONE ? ix->ent_rule[best] : best;
 }
 
 static const struct group *group_find(const struct group *g, size_t n, unsigned proto)
@@ -365,11 +395,11 @@ static const struct group *group_find(const struct group *g, size_t n, unsigned 
 	return n && g[lo].proto == proto ? &g[lo] : NULL;
 }
 
-static uint32_t leaf_query(const struct pc_index *ix, const struct leaf *lf, const struct query *q)
+/* The deciding rule among groups grp[off .. off + n), or NONE. */
+static uint32_t leaf_query(const struct pc_index *ix, uint32_t off, size_t n, const struct query *q)
 {
-	const struct group *g = ix->grp + lf->grp_off;
+	const struct group *g = ix->grp + off;
 	const struct group *ex, *any = NULL;
-	size_t n = lf->n_grp;
 	uint32_t r;
 
 	if (n && g[n - 1].proto == PROTO_ANYKEY)
@@ -400,20 +430,27 @@ static void query_init(const struct pc_pkt *pkt, struct query *q)
 
 /* Tries the local prefixes under remote node n, longest first. */
 static uint32_t node_query(const struct pc_index *ix, const struct famtab *f, uint32_t n,
-			   unsigned fam, const uint8_t *laddr, const struct query *q)
+			   const uint64_t lw[2], const struct query *q)
 {
 	const struct rnode *rn = &f->rn[n];
+	const uint8_t *lpl = rn->n_lpl <= LPL_INLINE ? rn->lpl.in : f->lpl + rn->lpl.off;
 
 	for (unsigned j = 0; j < rn->n_lpl; j++) {
-		unsigned plen = f->lpl[rn->lpl_off + j];
+		unsigned plen = lpl[j];
 		uint64_t k[2];
 		uint32_t lf, r;
 
-		addr_key(laddr, fam, plen, k);
+		if (!plen) {
+			r = leaf_query(ix, rn->any_off, rn->n_any, q);
+			if (r != NONE)
+				return r;
+			continue;
+		}
+		mask_key(lw, ix->mask[plen], k);
 		lf = leaf_find(f, n, plen, k);
 		if (lf == NONE)
 			continue;
-		r = leaf_query(ix, &f->lf[lf], q);
+		r = leaf_query(ix, f->lf[lf].grp_off, f->lf[lf].n_grp, q);
 		if (r != NONE)
 			return r;
 	}
@@ -423,8 +460,9 @@ static uint32_t node_query(const struct pc_index *ix, const struct famtab *f, ui
 long pc_index_lookup(const struct pc_index *ix, const struct pc_pkt *pkt)
 {
 	const struct famtab *f;
-	const uint8_t *raddr, *laddr;
-	uint64_t keys[129][2], hash[129];
+	uint64_t rw[2], lw[2], hash[129];
+	uint8_t live[129];
+	unsigned nlive = 0;
 	struct query q;
 	unsigned fam = pkt->family;
 
@@ -432,23 +470,34 @@ long pc_index_lookup(const struct pc_index *ix, const struct pc_pkt *pkt)
 		return -1;
 	f = &ix->fam[fam == PC_FAM_V6];
 	query_init(pkt, &q);
-	raddr = q.d ? pkt->dst : pkt->src;
-	laddr = q.d ? pkt->src : pkt->dst;
-	/* Hash every remote length first so the probes' cache misses overlap. */
+	addr_words(q.d ? pkt->dst : pkt->src, fam, rw);
+	addr_words(q.d ? pkt->src : pkt->dst, fam, lw);
+	/* Hash every remote length first, skip those the filter rules out,
+	 * and fetch the slots of the others at once: their misses overlap. */
 	for (unsigned i = 0; i < f->n_rpl; i++) {
-		addr_key(raddr, fam, f->rpl[i], keys[i]);
-		hash[i] = hash_key(keys[i], f->rpl[i]);
-		__builtin_prefetch(&f->rslot[hash[i] & f->rmask]);
-	}
-	for (unsigned i = 0; i < f->n_rpl; i++) {
-		uint32_t n = rnode_find(f, hash[i], f->rpl[i], keys[i]);
-		uint32_t r;
+		uint64_t k[2], h, b;
 
+		mask_key(rw, ix->mask[f->rpl[i]], k);
+		h = hash_key(k, f->rpl[i]);
+		b = h >> f->fshift;
+		if (!(f->filter[b / 64] >> (b % 64) & 1))
+			continue;
+		__builtin_prefetch(&f->rslot[h >> f->rshift]);
+		live[nlive] = (uint8_t)i;
+		hash[nlive++] = h;
+	}
+	for (unsigned j = 0; j < nlive; j++) {
+		unsigned plen = f->rpl[live[j]];
+		uint64_t k[2];
+		uint32_t n, r;
+
+		mask_key(rw, ix->mask[plen], k);
+		n = rnode_find(f, hash[j], plen, k);
 		if (n == NONE)
 			continue;
-		r = node_query(ix, f, n, fam, laddr, &q);
+		r = node_query(ix, f, n, lw, &q);
 		if (r != NONE)
-			return ix->ent_rule[r];
+			return r;
 	}
 	return -1;
 }
@@ -467,7 +516,7 @@ struct ae {
 	uint8_t rplen, lplen;
 };
 
-/* A rule's kind: whether it names ports or icmp types (see group_query). */
+/* An entry's kind: whether it names ports, an icmp type (see ent_kind). */
 #define KIND_PORTS 1
 #define KIND_ICMP 2
 
@@ -507,7 +556,18 @@ struct builder {
 	struct vec rn, rkey, lf, lkey, lpl;
 	/* scratch */
 	struct vec ae, lrules, grules, ents, pes, bounds, evs, acts, rb, rcell, nx, rstart, ref, hb, ikeys;
+	struct vec rvals, rr, pos, hb2;
+	struct vec anyany; /* the rules of the first family's any/any leaf */
+	struct leaf anyany_leaf;
+	bool anyany_set;
 };
+
+/* qsort, which must not see a NULL array even when empty. */
+static void sort_n(void *p, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(p, n, size, cmp);
+}
 
 static int sort_u32_cmp(const void *a, const void *b)
 {
@@ -538,7 +598,7 @@ static size_t sort_unique(uint32_t *a, size_t n)
 			a[j] = v;
 		}
 	} else {
-		qsort(a, n, sizeof *a, sort_u32_cmp);
+		sort_n(a, n, sizeof *a, sort_u32_cmp);
 	}
 	for (size_t i = 0; i < n; i++)
 		if (!m || a[m - 1] != a[i])
@@ -649,34 +709,52 @@ static void dsu_paint(uint32_t *nx, uint32_t *cell, unsigned d, size_t lo, size_
 	}
 }
 
+/* A tier being built: its entries, and their remote-port bounds (each
+ * rlo and rhi + 1) numbered in rvals[0..nrv), so that an interval's table
+ * can list its bounds in order through the bit set rset. */
+struct tierctx {
+	const struct pe *pe;
+	size_t k;
+	uint32_t *rvals; /* sorted distinct bounds, rvals[0] = 0 */
+	size_t nrv;
+	uint32_t *rr;    /* per entry: number of rlo, of rhi + 1 (nrv: none) */
+	uint32_t *pos;   /* a bound's place in the table being made */
+	struct hbits rset;
+};
+
 /* The remote-port table of one local-port interval from its active entries
  * (best first): into b->rstart / b->rcell, adjacent equal cells merged.
  * Scratch space is reserved by the caller. Returns the number of cells. */
-static size_t make_rtab(struct builder *b, const struct pe *pe, const struct act *a, size_t na)
+static size_t make_rtab(struct builder *b, struct tierctx *t, const struct act *a, size_t na)
 {
 	uint32_t *rb = b->rb.p, *cell = b->rcell.p, *nx = b->nx.p;
 	uint16_t *st = b->rstart.p;
 	size_t nr = 0, m = 0;
 
-	rb[nr++] = 0;
+	if (!na)
+		return 0;
+	hb_set(&t->rset, 0);
 	for (size_t i = 0; i < na; i++) {
-		rb[nr++] = pe[a[i].pos].rlo;
-		if (pe[a[i].pos].rhi < UINT16_MAX)
-			rb[nr++] = pe[a[i].pos].rhi + 1u;
+		hb_set(&t->rset, t->rr[2 * a[i].pos]);
+		if (t->rr[2 * a[i].pos + 1] < t->nrv)
+			hb_set(&t->rset, t->rr[2 * a[i].pos + 1]);
 	}
-	nr = sort_unique(rb, nr);
+	for (size_t r = hb_next(&t->rset, 0); r != SIZE_MAX; r = hb_next(&t->rset, r + 1)) {
+		hb_clear(&t->rset, r);
+		t->pos[r] = (uint32_t)nr;
+		rb[nr++] = t->rvals[r];
+	}
 	for (size_t i = 0; i < 2 * nr; i++)
 		cell[i] = NONE;
 	for (size_t i = 0; i <= nr; i++)
 		nx[i] = nx[nr + 1 + i] = (uint32_t)i;
 	for (size_t i = 0; i < na; i++) {
-		const struct pe *e = &pe[a[i].pos];
-		size_t lo = index_of(rb, nr, e->rlo);
-		size_t hi = e->rhi == UINT16_MAX ? nr - 1 : index_of(rb, nr, e->rhi + 1u) - 1;
+		const uint32_t *rr = &t->rr[2 * a[i].pos];
+		size_t lo = t->pos[rr[0]], hi = rr[1] == t->nrv ? nr - 1 : t->pos[rr[1]] - 1u;
 
 		for (unsigned d = 0; d < NDIR; d++)
 			if (a[i].eff & 1u << d)
-				dsu_paint(nx + d * (nr + 1), cell, d, lo, hi, e->id);
+				dsu_paint(nx + d * (nr + 1), cell, d, lo, hi, t->pe[a[i].pos].id);
 	}
 	for (size_t i = 0; i < nr; i++) {
 		if (m && cell[2 * m - 2] == cell[2 * i] && cell[2 * m - 1] == cell[2 * i + 1])
@@ -687,6 +765,34 @@ static size_t make_rtab(struct builder *b, const struct pe *pe, const struct act
 		m++;
 	}
 	return m;
+}
+
+/* Numbers the remote-port bounds of the tier's entries (see tierctx). */
+static int tier_rbounds(struct builder *b, struct tierctx *t)
+{
+	size_t n = 0;
+
+	t->rvals = vec_scratch(&b->rvals, 2 * t->k + 1);
+	t->rr = vec_scratch(&b->rr, 2 * t->k);
+	if (!t->rvals || !t->rr)
+		return -1;
+	t->rvals[n++] = 0;
+	for (size_t i = 0; i < t->k; i++) {
+		t->rvals[n++] = t->pe[i].rlo;
+		if (t->pe[i].rhi < UINT16_MAX)
+			t->rvals[n++] = t->pe[i].rhi + 1u;
+	}
+	t->nrv = sort_unique(t->rvals, n);
+	for (size_t i = 0; i < t->k; i++) {
+		t->rr[2 * i] = (uint32_t)index_of(t->rvals, t->nrv, t->pe[i].rlo);
+		t->rr[2 * i + 1] = t->pe[i].rhi == UINT16_MAX ?
+					   (uint32_t)t->nrv :
+					   (uint32_t)index_of(t->rvals, t->nrv, t->pe[i].rhi + 1u);
+	}
+	t->pos = vec_scratch(&b->pos, t->nrv);
+	if (!t->pos || hb_init(&t->rset, &b->hb2, t->nrv) < 0)
+		return -1;
+	return 0;
 }
 
 /* The entries active in the current interval that can still win, best
@@ -742,7 +848,7 @@ static size_t tier_events(struct builder *b, const struct pe *pe, size_t k, size
 		if (pe[i].lhi < UINT16_MAX)
 			ev[n++] = (uint64_t)index_of(lb, nl, pe[i].lhi + 1u) << 33 | i;
 	}
-	qsort(ev, n, sizeof *ev, sort_u64_cmp);
+	sort_n(ev, n, sizeof *ev, sort_u64_cmp);
 	return n;
 }
 
@@ -780,11 +886,15 @@ static int tier_push(struct builder *b, uint32_t lo, size_t m)
 	struct lcell *lc = vec_add(&b->lcell, 1);
 	uint32_t *cl;
 
-	if (!ls || !lc || cells_add(b, m, &st, &cl) < 0)
+	if (!ls || !lc)
 		return -1;
 	*ls = (uint16_t)lo;
-	lc->off = (uint32_t)(b->cstart.n - m);
+	lc->off = (uint32_t)b->cstart.n;
 	lc->n = (uint32_t)m;
+	if (!m)
+		return 0;
+	if (cells_add(b, m, &st, &cl) < 0)
+		return -1;
 	memcpy(st, b->rstart.p, m * sizeof *st);
 	memcpy(cl, b->rcell.p, 2 * m * sizeof *cl);
 	return 0;
@@ -796,10 +906,11 @@ static int build_tier(struct builder *b, const struct pe *pe, size_t k)
 {
 	size_t budget = TIER_MIN + TIER_PER_ENTRY * k, work = 0;
 	size_t l0 = b->lstart.n, c0 = b->cstart.n, nl, nev, e = 0;
+	struct tierctx ctx = { .pe = pe, .k = k };
 	struct hbits hb;
 	struct tier *t;
 
-	if (tier_scratch(b, k) < 0 || hb_init(&hb, &b->hb, k) < 0)
+	if (tier_scratch(b, k) < 0 || hb_init(&hb, &b->hb, k) < 0 || tier_rbounds(b, &ctx) < 0)
 		return -1;
 	nl = tier_bounds(b, pe, k);
 	nev = tier_events(b, pe, k, nl);
@@ -814,7 +925,7 @@ static int build_tier(struct builder *b, const struct pe *pe, size_t k)
 				hb_clear(&hb, (uint32_t)ev[e]);
 		}
 		na = gather(&hb, pe, b->acts.p, &work);
-		m = make_rtab(b, pe, b->acts.p, na);
+		m = make_rtab(b, &ctx, b->acts.p, na);
 		work += na + 1;
 		if (!same_as_last(b, l0, m) && tier_push(b, VAT(b->bounds, uint32_t)[j], m) < 0)
 			return -1;
@@ -927,7 +1038,7 @@ static long icmp_level(struct builder *b, const struct ent *e, size_t n, unsigne
 		if (e[i].kind == KIND_ICMP && e[i].ilev == lev)
 			ik[k++] = (struct ikey){ lev == 2 ? (uint32_t)e[i].itype << 8 | (uint32_t)e[i].icode :
 						(uint32_t)e[i].itype, (uint32_t)i, e[i].dmask };
-	qsort(ik, k, sizeof *ik, ikey_cmp);
+	sort_n(ik, k, sizeof *ik, ikey_cmp);
 	for (size_t i = 0; i < k; i++) {
 		uint16_t *st;
 		uint32_t *cl;
@@ -1004,8 +1115,9 @@ static uint32_t remap(const uint32_t *ref, uint32_t id)
 	return id == NONE ? NONE : ref[id];
 }
 
-/* Keeps only the entries some answer names, in rank order, appending their
- * rules to ent_rule, and renumbers the group's answers from cells c0 on. */
+/* Renames the group's answers from entries to rules; a ranked group keeps
+ * ranks, counting only the entries some answer names, with their rules in
+ * ent_rule. Cells from c0 on are the group's. */
 static int compact_group(struct builder *b, struct group *g, const struct ent *e, size_t n, size_t c0)
 {
 	uint32_t *ref = vec_scratch(&b->ref, n), *cell = b->cell.p, *rule;
@@ -1028,12 +1140,16 @@ static int compact_group(struct builder *b, struct group *g, const struct ent *e
 		errno = E2BIG;
 		return -1;
 	}
-	rule = vec_add(&b->ent_rule, used);
-	if (!rule)
+	rule = group_ranked(g) ? vec_add(&b->ent_rule, used) : NULL;
+	if (group_ranked(g) && !rule)
 		return -1;
 	for (size_t i = 0, u = 0; i < n; i++) {
 		if (!ref[i])
 			continue;
+		if (!rule) {
+			ref[i] = e[i].rule;
+			continue;
+		}
 		rule[u] = e[i].rule;
 		ref[i] = (uint32_t)(b->ent_rule.n - used + u++);
 	}
@@ -1132,7 +1248,7 @@ static int build_group(struct builder *b, unsigned proto, const uint32_t *rules,
 	for (size_t i = 0; i < nr; i++)
 		if (expand_rule(b, rules[i]) < 0)
 			return -1;
-	qsort(b->ents.p, b->ents.n, sizeof(struct ent), ent_cmp);
+	sort_n(b->ents.p, b->ents.n, sizeof(struct ent), ent_cmp);
 	e = b->ents.p;
 	n = b->ents.n;
 	for (size_t i = 0; i < n; i++)
@@ -1159,28 +1275,58 @@ static unsigned proto_key(const struct pc_rule *r)
 }
 
 /* Builds the groups of a leaf from its address pairs a[0..n). */
+/* The leaf of remote and local "any" has, in most policies, the same rules
+ * in both families: the second family reuses the groups of the first. */
+static bool shared_anyany(struct builder *b, struct leaf *lf, const uint64_t *pr, size_t n)
+{
+	if (!b->anyany_set || b->anyany.n != n || memcmp(b->anyany.p, pr, n * sizeof *pr))
+		return false;
+	lf->grp_off = b->anyany_leaf.grp_off;
+	lf->n_grp = b->anyany_leaf.n_grp;
+	return true;
+}
+
+static int keep_anyany(struct builder *b, const struct leaf *lf, const uint64_t *pr, size_t n)
+{
+	uint64_t *keep = vec_scratch(&b->anyany, n);
+
+	if (!keep)
+		return -1;
+	memcpy(keep, pr, n * sizeof *pr);
+	b->anyany_leaf = *lf;
+	b->anyany_set = true;
+	return 0;
+}
+
+/* Builds the groups of a leaf from its address pairs a[0..n). */
 static int build_leaf(struct builder *b, struct leaf *lf, const struct ae *a, size_t n)
 {
 	uint64_t *pr = vec_scratch(&b->lrules, n);
 	uint32_t *rules = vec_scratch(&b->grules, n);
+	bool anyany = !a->rplen && !a->lplen;
+	size_t m = 0;
 
 	if (!pr || !rules)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		pr[i] = (uint64_t)proto_key(&b->rules[a[i].rule]) << 32 | a[i].rule;
-	qsort(pr, n, sizeof *pr, sort_u64_cmp);
+	sort_n(pr, n, sizeof *pr, sort_u64_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (!m || pr[i] != pr[m - 1])
+			pr[m++] = pr[i];
+	if (anyany && shared_anyany(b, lf, pr, m))
+		return 0;
 	lf->grp_off = (uint32_t)b->grp.n;
-	for (size_t i = 0, j; i < n; i = j) {
+	for (size_t i = 0, j; i < m; i = j) {
 		size_t nr = 0;
 
-		for (j = i; j < n && pr[j] >> 32 == pr[i] >> 32; j++)
-			if (j == i || pr[j] != pr[j - 1])
-				rules[nr++] = (uint32_t)pr[j];
+		for (j = i; j < m && pr[j] >> 32 == pr[i] >> 32; j++)
+			rules[nr++] = (uint32_t)pr[j];
 		if (build_group(b, (unsigned)(pr[i] >> 32), rules, nr) < 0)
 			return -1;
 	}
 	lf->n_grp = (uint16_t)(b->grp.n - lf->grp_off);
-	return 0;
+	return anyany ? keep_anyany(b, lf, pr, m) : 0;
 }
 
 static bool same_remote(const struct ae *x, const struct ae *y)
@@ -1203,13 +1349,31 @@ static int push_key(struct vec *v, const uint64_t k[2], unsigned kw)
 	return 0;
 }
 
+/* Sets the node's local prefix lengths (l[0..n), shortest first). */
+static int node_lpls(struct builder *b, struct rnode *rn, const uint8_t *l, unsigned n)
+{
+	uint8_t *dst = rn->lpl.in;
+
+	rn->n_lpl = (uint8_t)n;
+	if (n > LPL_INLINE) {
+		rn->lpl.off = (uint32_t)b->lpl.n;
+		dst = vec_add(&b->lpl, n);
+		if (!dst)
+			return -1;
+	}
+	for (unsigned i = 0; i < n; i++)
+		dst[i] = l[n - 1 - i];
+	return 0;
+}
+
 /* Builds the remote node of a[0..n) (one remote prefix) and its leaves. */
 static int build_node(struct builder *b, unsigned kw, const struct ae *a, size_t n)
 {
-	struct rnode rn = { (uint32_t)b->lpl.n, a->rplen, 0 };
+	struct rnode rn = { .rplen = a->rplen };
 	uint32_t node = (uint32_t)b->rn.n;
+	uint8_t lpl[129];
+	unsigned nl = 0;
 	struct rnode *rp;
-	uint8_t *lpl;
 
 	if (push_key(&b->rkey, a->rk, kw) < 0)
 		return -1;
@@ -1218,27 +1382,21 @@ static int build_node(struct builder *b, unsigned kw, const struct ae *a, size_t
 
 		for (j = i + 1; j < n && same_local(&a[i], &a[j]); j++)
 			;
-		if (build_leaf(b, &lf, a + i, j - i) < 0 || push_key(&b->lkey, a[i].lk, kw) < 0)
+		if (build_leaf(b, &lf, a + i, j - i) < 0)
 			return -1;
-		lp = vec_add(&b->lf, 1);
-		if (!lp)
-			return -1;
-		*lp = lf;
-		if (rn.n_lpl && VAT(b->lpl, uint8_t)[b->lpl.n - 1] == a[i].lplen)
-			continue;
-		lpl = vec_add(&b->lpl, 1);
-		if (!lpl)
-			return -1;
-		*lpl = a[i].lplen;
-		rn.n_lpl++;
+		if (!a[i].lplen) {
+			rn.any_off = lf.grp_off;
+			rn.n_any = lf.n_grp;
+		} else {
+			if (push_key(&b->lkey, a[i].lk, kw) < 0 || !(lp = vec_add(&b->lf, 1)))
+				return -1;
+			*lp = lf;
+		}
+		if (!nl || lpl[nl - 1] != a[i].lplen)
+			lpl[nl++] = a[i].lplen;
 	}
-	lpl = VAT(b->lpl, uint8_t) + rn.lpl_off;
-	for (unsigned i = 0; i < rn.n_lpl / 2u; i++) {
-		uint8_t t = lpl[i];
-
-		lpl[i] = lpl[rn.n_lpl - 1 - i];
-		lpl[rn.n_lpl - 1 - i] = t;
-	}
+	if (node_lpls(b, &rn, lpl, nl) < 0)
+		return -1;
 	rp = vec_add(&b->rn, 1);
 	if (!rp)
 		return -1;
@@ -1251,10 +1409,20 @@ static bool admits(const struct pc_prefix *p, unsigned fam)
 	return p->family == PC_FAM_ANY || p->family == fam;
 }
 
+static void plen_mask(unsigned plen, uint64_t m[2])
+{
+	m[0] = mask_top(plen > 64 ? 64 : plen);
+	m[1] = mask_top(plen > 64 ? plen - 64 : 0);
+}
+
 static void prefix_key(const struct pc_prefix *p, unsigned fam, uint64_t k[2], uint8_t *plen)
 {
+	uint64_t w[2], m[2];
+
 	*plen = p->family == PC_FAM_ANY ? 0 : p->plen;
-	addr_key(p->addr, fam, *plen, k);
+	addr_words(p->addr, fam, w);
+	plen_mask(*plen, m);
+	mask_key(w, m, k);
 }
 
 /* The address pairs of every enabled rule in family fam, into b->ae. */
@@ -1303,15 +1471,18 @@ static int ae_cmp(const void *pa, const void *pb)
 	return (x->rule > y->rule) - (x->rule < y->rule);
 }
 
-/* An open-addressing table of n keys (load at most 2/3). Returns the slots,
- * or NULL with errno; *mask is set. */
-static uint64_t *hash_new(size_t n, uint64_t *mask)
+/* An open-addressing table of n keys (load at most 1/2). Returns the slots,
+ * or NULL with errno; *mask and *shift are set. */
+static uint64_t *hash_new(size_t n, uint64_t *mask, unsigned *shift)
 {
-	size_t cap = 1;
+	size_t cap = 2;
 	uint64_t *s;
 
-	while (cap < n + n / 2 + 1)
+	*shift = 63;
+	while (cap < 2 * n) {
 		cap *= 2;
+		--*shift;
+	}
 	s = malloc(cap * sizeof *s);
 	if (!s)
 		return NULL;
@@ -1320,30 +1491,52 @@ static uint64_t *hash_new(size_t n, uint64_t *mask)
 	return s;
 }
 
-static void hash_put(uint64_t *s, uint64_t mask, uint64_t h, uint32_t v)
+static void hash_put(uint64_t *s, uint64_t mask, unsigned shift, uint64_t h, uint32_t v)
 {
-	uint64_t i = h & mask;
+	uint64_t i = h >> shift;
 
 	while (s[i] != NOSLOT)
 		i = (i + 1) & mask;
 	s[i] = (h >> 32) << 32 | v;
 }
 
+/* The filter has FILTER_BITS bits a remote node (at least 512): about one
+ * in FILTER_BITS absent prefixes gets past it to the slots. */
+#define FILTER_BITS 16
+
+/* A zeroed filter for n nodes. Returns it, or NULL with errno; sets its
+ * size in words and the shift that leaves a bit number of a hash. */
+static uint64_t *filter_new(size_t n, unsigned *shift, size_t *words)
+{
+	size_t w = 8;
+
+	*shift = 64 - 9;
+	while (w < n * FILTER_BITS / 64) {
+		w *= 2;
+		--*shift;
+	}
+	*words = w;
+	return calloc(w, sizeof(uint64_t));
+}
+
 static int build_hashes(struct famtab *f)
 {
-	uint64_t k[2] = { 0, 0 };
+	uint64_t k[2] = { 0, 0 }, h;
 
-	f->rslot = hash_new(f->n_rn, &f->rmask);
-	f->lslot = hash_new(f->n_lf, &f->lmask);
-	if (!f->rslot || !f->lslot)
+	f->rslot = hash_new(f->n_rn, &f->rmask, &f->rshift);
+	f->lslot = hash_new(f->n_lf, &f->lmask, &f->lshift);
+	f->filter = filter_new(f->n_rn, &f->fshift, &f->fwords);
+	if (!f->rslot || !f->lslot || !f->filter)
 		return -1;
 	for (uint32_t i = 0; i < f->n_rn; i++) {
 		memcpy(k, f->rkey + (size_t)i * f->kw, f->kw * sizeof *k);
-		hash_put(f->rslot, f->rmask, hash_key(k, f->rn[i].rplen), i);
+		h = hash_key(k, f->rn[i].rplen);
+		hash_put(f->rslot, f->rmask, f->rshift, h, i);
+		f->filter[(h >> f->fshift) / 64] |= UINT64_C(1) << (h >> f->fshift) % 64;
 	}
 	for (uint32_t i = 0; i < f->n_lf; i++) {
 		memcpy(k, f->lkey + (size_t)i * f->kw, f->kw * sizeof *k);
-		hash_put(f->lslot, f->lmask,
+		hash_put(f->lslot, f->lmask, f->lshift,
 			 hash_key(k, (uint64_t)f->lf[i].rnode << 8 | f->lf[i].lplen), i);
 	}
 	return 0;
@@ -1370,7 +1563,7 @@ static int finish_family(struct builder *b, struct famtab *f, size_t *bytes)
 			f->rpl[f->n_rpl++] = f->rn[i].rplen;
 	if (build_hashes(f) < 0)
 		return -1;
-	*bytes += ((size_t)f->rmask + 1 + (size_t)f->lmask + 1) * sizeof(uint64_t);
+	*bytes += ((size_t)f->rmask + 1 + (size_t)f->lmask + 1 + f->fwords) * sizeof(uint64_t);
 	return 0;
 }
 
@@ -1382,7 +1575,7 @@ static int build_family(struct builder *b, struct famtab *f, unsigned fam, size_
 	f->kw = fam == PC_FAM_V4 ? 1 : 2;
 	if (collect(b, fam) < 0)
 		return -1;
-	qsort(b->ae.p, b->ae.n, sizeof(struct ae), ae_cmp);
+	sort_n(b->ae.p, b->ae.n, sizeof(struct ae), ae_cmp);
 	a = b->ae.p;
 	n = b->ae.n;
 	for (size_t i = 0, j; i < n; i = j) {
@@ -1445,7 +1638,7 @@ static void builder_free(struct builder *b)
 			      &b->icmp, &b->ent_rule, &b->rn, &b->rkey, &b->lf, &b->lkey, &b->lpl,
 			      &b->ae, &b->lrules, &b->grules, &b->ents, &b->pes, &b->bounds, &b->evs,
 			      &b->acts, &b->rb, &b->rcell, &b->nx, &b->rstart, &b->ref, &b->hb,
-			      &b->ikeys };
+			      &b->ikeys, &b->rvals, &b->rr, &b->pos, &b->hb2, &b->anyany };
 
 	for (size_t i = 0; i < sizeof all / sizeof *all; i++)
 		vec_free(all[i]);
@@ -1465,6 +1658,8 @@ static void builder_init(struct builder *b, const struct pc_rule *rules, size_t 
 		.evs = VEC(uint64_t), .acts = VEC(struct act), .rb = VEC(uint32_t),
 		.rcell = VEC(uint32_t), .nx = VEC(uint32_t), .rstart = VEC(uint16_t),
 		.ref = VEC(uint32_t), .hb = VEC(uint64_t), .ikeys = VEC(struct ikey),
+		.rvals = VEC(uint32_t), .rr = VEC(uint32_t), .pos = VEC(uint32_t), .hb2 = VEC(uint64_t),
+		.anyany = VEC(uint64_t),
 	};
 }
 
@@ -1507,6 +1702,8 @@ struct pc_index *pc_index_new(const struct pc_policy *p)
 	if (build_family(&b, &ix->fam[0], PC_FAM_V4, &bytes) < 0 ||
 	    build_family(&b, &ix->fam[1], PC_FAM_V6, &bytes) < 0)
 		goto fail;
+	for (unsigned i = 0; i <= 128; i++)
+		plen_mask(i, ix->mask[i]);
 	ix->memory = bytes;
 	finish(&b, ix);
 	goto out;
@@ -1527,6 +1724,7 @@ static void famtab_free(struct famtab *f)
 	free(f->lkey);
 	free(f->lslot);
 	free(f->lpl);
+	free(f->filter);
 }
 
 void pc_index_free(struct pc_index *ix)

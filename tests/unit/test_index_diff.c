@@ -430,7 +430,7 @@ START_TEST(test_blocklist_memory)
 	ix = pc_index_new(p);
 	ck_assert_ptr_nonnull(ix);
 	ck_assert_msg(pc_index_memory(ix) / n <= 150, "%zu bytes a rule", pc_index_memory(ix) / n);
-	sample_diff(p, ix, run_seed ^ 0x626c6b, (size_t)(2000 * scale) + 100);
+	sample_diff(p, ix, run_seed ^ 0x626c6b, (size_t)(600 * scale) + 100);
 	pc_index_free(ix);
 	pc_policy_free(p);
 }

@@ -14,7 +14,7 @@ struct chore {
 	struct chore *next;
 	enum chore_kind kind;
 	struct pc_table *table; /* CHORE_FREE_TABLE */
-	struct pc_status st;    /* CHORE_STATUS: owns st.rule */
+	struct pc_status st;    /* CHORE_STATUS: owns st.rule and st.queue */
 	char *path;
 	char *policy;
 	char msg[512];
@@ -37,6 +37,7 @@ static void do_chore(struct pc_chores *c, struct chore *ch)
 		if (pc_status_write(ch->path, &ch->st) < 0)
 			atomic_store(&c->status_err, errno ? errno : EIO);
 		free(ch->st.rule);
+		free(ch->st.queue);
 		free(ch->path);
 		free(ch->policy);
 	}
@@ -120,7 +121,9 @@ int pc_chores_write_status(struct pc_chores *c, const char *path, struct pc_stat
 			free(ch->path);
 		free(ch);
 		free(st->rule);
+		free(st->queue);
 		st->rule = NULL;
+		st->queue = NULL;
 		return -1;
 	}
 	ch->kind = CHORE_STATUS;
@@ -130,6 +133,7 @@ int pc_chores_write_status(struct pc_chores *c, const char *path, struct pc_stat
 		 st->last_reload_message ? st->last_reload_message : "");
 	ch->st.last_reload_message = ch->msg;
 	st->rule = NULL;
+	st->queue = NULL;
 	enqueue(c, ch);
 	return 0;
 }

@@ -15,10 +15,11 @@ struct pc_chores *pc_chores_new(void);
 /* Does every chore still queued, then stops the thread. */
 void pc_chores_free(struct pc_chores *c);
 
-/* Queues writing st to path. Takes st->rule (malloc'd) and copies path,
- * st->policy and st->last_reload_message; the rule names must live until the
- * chore is done, which holds for names of a table whose freeing is queued
- * after it. Returns 0, or -1 with errno (nothing queued, st->rule freed). */
+/* Queues writing st to path. Takes st->rule and st->queue (malloc'd) and
+ * copies path, st->policy and st->last_reload_message; the rule names must
+ * live until the chore is done, which holds for names of a table whose freeing is queued
+ * after it. Returns 0, or -1 with errno (nothing queued, st->rule and
+ * st->queue freed). */
 int pc_chores_write_status(struct pc_chores *c, const char *path, struct pc_status *st);
 
 /* Queues freeing t. Returns 0; frees t at once when it cannot queue. */

@@ -13,7 +13,9 @@
 #include "queue.h"
 #include "status.h"
 #include "table.h"
+#include "vlock.h"
 #include "vlog.h"
+#include "worker.h"
 
 #define PC_DEFAULT_CONF "/etc/portcullis/portcullis.conf"
 
@@ -26,26 +28,27 @@ struct pc_reload_state {
 };
 
 struct pc_daemon {
-	const char *conf;
+	const char *conf;         /* as given with -c */
+	char *conf_abs;           /* the same, absolute (status file) */
 	bool foreground;
-	struct pc_table *table;   /* the policy served now */
-	struct pc_vlog *vlog;
-	struct pc_worker worker;  /* decides the packets of every queue */
-	struct pc_queue **queues;
+	struct pc_table *table;   /* the policy served now, by every worker */
+	struct pc_vlock vlog;
+	bool vlog_open;
+	struct pc_workers *workers; /* one thread per queue */
+	struct pc_queue **queues;   /* queues[i] is served by worker i */
 	size_t nqueues;
 	unsigned queue_lo, queue_hi; /* bound at start; a reload cannot change them */
 	char *pid_file, *status_file; /* from the policy at start */
 	int sigfd;
 	int64_t start_time;
 	uint64_t status_seq;
-	uint64_t suppressed_before; /* verdict lines suppressed by earlier logs */
 	struct pc_reload_state reload;
 	struct pc_loader loader;  /* the reload in progress */
 	struct pc_chores *chores; /* status writes and table frees, off the packet path */
 	bool reload_again;        /* SIGHUP during a load: load once more after it */
 	uint64_t watchdog_ns;     /* WATCHDOG=1 interval, 0: none */
 	uint64_t watchdog_next;
-	uint64_t rx_errors;
+	uint64_t rx_errors_logged; /* receive errors of the workers already reported */
 	uint64_t rx_error_logged_ns;
 	bool stop;
 };
@@ -65,6 +68,14 @@ void pc_daemon_reload(struct pc_daemon *d);
 void pc_daemon_reload_done(struct pc_daemon *d);
 /* The verdict log settings of a policy. */
 void pc_daemon_vlog_cfg(const struct pc_settings *s, struct pc_vlog_cfg *cfg);
+
+/* The decisions of every worker, summed (report.c). */
+struct pc_totals {
+	uint64_t packets, permitted, denied, malformed, forwarded, default_hits;
+};
+
+/* report.c: adds worker i's decisions to *tot. */
+void pc_daemon_add_totals(const struct pc_daemon *d, size_t i, struct pc_totals *tot);
 
 /* report.c: writes the status file (running: false in the last write);
  * through the chores thread when there is one. */

@@ -33,12 +33,11 @@ static int malformed(struct pc_worker *w, const struct pc_queue_pkt *qp, uint8_t
 {
 	struct pc_vlog_rec rec = { .verdict = PC_DENY, .dir = dir, .len = (uint32_t)qp->pktlen };
 
-	w->c.malformed++;
-	w->c.denied++;
-	if (wants_log(w->table->set->log, PC_RLOG_DEFAULT, PC_DENY) &&
-	    pc_vlog_admit(w->vlog, w->now_ns)) {
+	pc_counter_inc(&w->c.malformed);
+	pc_counter_inc(&w->c.denied);
+	if (wants_log(w->table->set->log, PC_RLOG_DEFAULT, PC_DENY)) {
 		rec.reason = pc_packet_reason(status);
-		pc_vlog_write(w->vlog, &rec);
+		pc_vlock_verdict(w->vlog, w->now_ns, &rec);
 	}
 	return NF_DROP;
 }
@@ -46,7 +45,7 @@ static int malformed(struct pc_worker *w, const struct pc_queue_pkt *qp, uint8_t
 int pc_decide(void *arg, const struct pc_queue_pkt *qp)
 {
 	struct pc_worker *w = arg;
-	const struct pc_table *t = w->table;
+	struct pc_table *t = w->table;
 	struct pc_pkt pkt;
 	uint8_t dir = pc_hook_dir(qp->hook);
 	int status = qp->data ? pc_packet_parse(qp->data, qp->caplen, qp->pktlen, &pkt) :
@@ -55,29 +54,25 @@ int pc_decide(void *arg, const struct pc_queue_pkt *qp)
 	enum pc_action verdict = t->set->dflt;
 	long r = -1;
 
-	w->c.packets++;
 	if (status != PC_PKT_OK)
 		return malformed(w, qp, dir, status);
 	pkt.dir = dir;
 	if (dir)
 		r = pc_index_lookup(t->index, &pkt);
 	else
-		w->c.forwarded++;
+		pc_counter_inc(&w->c.forwarded);
 	if (r >= 0) {
-		t->hits[r]++;
+		pc_table_hit(t, w->row, r);
 		verdict = t->rules[r].action;
 		rlog = t->rules[r].log;
 	} else {
-		w->c.default_hits++;
+		pc_counter_inc(&w->c.default_hits);
 	}
-	if (verdict == PC_PERMIT)
-		w->c.permitted++;
-	else
-		w->c.denied++;
-	if (wants_log(t->set->log, rlog, verdict) && pc_vlog_admit(w->vlog, w->now_ns)) {
+	pc_counter_inc(verdict == PC_PERMIT ? &w->c.permitted : &w->c.denied);
+	if (wants_log(t->set->log, rlog, verdict)) {
 		struct pc_vlog_rec rec = { .verdict = verdict, .rule = r >= 0 ? t->rules[r].name : NULL,
 					   .dir = dir, .pkt = &pkt };
-		pc_vlog_write(w->vlog, &rec);
+		pc_vlock_verdict(w->vlog, w->now_ns, &rec);
 	}
 	return verdict == PC_PERMIT ? NF_ACCEPT : NF_DROP;
 }

@@ -2,26 +2,31 @@
 #ifndef PC_DECIDE_H
 #define PC_DECIDE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+#include "counter.h"
 #include "queue.h"
 #include "table.h"
-#include "vlog.h"
+#include "vlock.h"
 
+/* One worker's counters: written by that worker only, read by the main
+ * thread for reports (packets = permitted + denied). */
 struct pc_counters {
-	uint64_t packets;      /* = permitted + denied */
-	uint64_t permitted;
-	uint64_t denied;       /* malformed included */
-	uint64_t malformed;
-	uint64_t forwarded;    /* from a hook that is neither in nor out: the default decides */
-	uint64_t default_hits; /* decided by the policy's default */
+	pc_counter permitted;
+	pc_counter denied;       /* malformed included */
+	pc_counter malformed;
+	pc_counter forwarded;    /* from a hook that is neither in nor out: the default decides */
+	pc_counter default_hits; /* decided by the policy's default */
 };
 
-/* What a thread deciding packets works with. The loop sets table, vlog and
- * now_ns (monotonic, once per batch) between batches. */
+/* What a thread deciding packets works with. Its thread sets table (the
+ * table in service, held for the batch) and now_ns (monotonic) at the
+ * start of each batch. */
 struct pc_worker {
 	struct pc_table *table;
-	struct pc_vlog *vlog;
+	struct pc_vlock *vlog;
+	size_t row;              /* its row of the table's hit counters */
 	uint64_t now_ns;
 	struct pc_counters c;
 };

@@ -32,7 +32,7 @@ static void *load(void *arg)
 	uint64_t one = 1;
 
 	if ((l->diag = pc_diag_new()))
-		l->table = pc_table_load(l->conf, l->diag);
+		l->table = pc_table_load(l->conf, l->old ? l->old->nrows : 0, l->diag);
 	if (l->table && l->old)
 		pc_table_map(l->table, l->old); /* on failure the swap looks names up */
 	while (write(l->efd, &one, sizeof(one)) < 0 && errno == EINTR)

@@ -24,8 +24,9 @@ int pc_loader_open(struct pc_loader *l);
 /* Waits for a load still running, drops its result, closes. */
 void pc_loader_close(struct pc_loader *l);
 
-/* Starts loading conf; the new table's hit map to old (may be NULL) is made
- * on the thread too. Returns 0, or -1 with errno (EBUSY: a load runs). */
+/* Starts loading conf; the new table gets as many rows of hit counters as
+ * old (may be NULL), and its hit map to old is made on the thread too.
+ * Returns 0, or -1 with errno (EBUSY: a load runs). */
 int pc_loader_start(struct pc_loader *l, const char *conf, const struct pc_table *old);
 
 /* Waits for the load (at once when efd was readable) and hands over its

@@ -1,10 +1,10 @@
-/* loop.c - the event loop: the queues' sockets, signals (signalfd), timers */
+/* loop.c - the main thread's event loop: signals (signalfd), the reload's
+ * loader, timers. The workers serve the queues (worker.c). */
 #include "daemon.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -12,8 +12,7 @@
 #include "log.h"
 #include "notify.h"
 
-#define SERVICE_ROUNDS 16 /* batches per queue before signals are looked at again */
-#define MAX_TIMEOUT_MS 60000
+#define MAX_TIMEOUT_MS 1000 /* the workers' errors are looked at once a second */
 #define NS_PER_MS 1000000ull
 
 uint64_t pc_mono_ns(void)
@@ -24,19 +23,40 @@ uint64_t pc_mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Milliseconds until the next timer (verdict log report, watchdog), or -1. */
-static int poll_timeout(const struct pc_daemon *d, uint64_t now)
+/* Milliseconds until the next timer (verdict log report, watchdog), at
+ * most MAX_TIMEOUT_MS. */
+static int poll_timeout(struct pc_daemon *d, uint64_t now)
 {
-	uint64_t next = pc_vlog_deadline(d->vlog), ms;
+	uint64_t next = pc_vlock_deadline(&d->vlog), ms;
 
 	if (d->watchdog_ns && d->watchdog_next < next)
 		next = d->watchdog_next;
-	if (next == UINT64_MAX)
-		return -1;
 	if (next <= now)
 		return 0;
 	ms = (next - now + NS_PER_MS - 1) / NS_PER_MS;
 	return ms > MAX_TIMEOUT_MS ? MAX_TIMEOUT_MS : (int)ms;
+}
+
+/* What the workers could not do: they do not log, the main thread does. */
+static void worker_errors(struct pc_daemon *d, uint64_t now)
+{
+	uint64_t rx = pc_workers_rx_errors(d->workers);
+
+	for (size_t i = 0; i < d->nqueues; i++) {
+		int err = pc_workers_fail_error(d->workers, i);
+
+		if (err) {
+			errno = err;
+			pc_log_warn("queue %u: cannot set fail %s", pc_queue_num(d->queues[i]),
+				    d->table->set->fail_open ? "open" : "closed");
+		}
+	}
+	if (rx == d->rx_errors_logged ||
+	    (d->rx_error_logged_ns && now - d->rx_error_logged_ns < 1000 * NS_PER_MS))
+		return;
+	pc_log_warnx("queues: receive failed (%llu errors so far)", (unsigned long long)rx);
+	d->rx_errors_logged = rx;
+	d->rx_error_logged_ns = now;
 }
 
 static void run_timers(struct pc_daemon *d, uint64_t now)
@@ -47,7 +67,8 @@ static void run_timers(struct pc_daemon *d, uint64_t now)
 		errno = err;
 		pc_log_warn("cannot write %s", d->status_file);
 	}
-	pc_vlog_tick(d->vlog, now);
+	worker_errors(d, now);
+	pc_vlock_tick(&d->vlog, now);
 	if (d->watchdog_ns && now >= d->watchdog_next) {
 		pc_notify("WATCHDOG=1");
 		d->watchdog_next = now + d->watchdog_ns;
@@ -69,7 +90,7 @@ static void on_signal(struct pc_daemon *d, uint32_t sig)
 		pc_daemon_log_summary(d);
 		break;
 	case SIGUSR2:
-		if (pc_vlog_reopen(d->vlog) < 0)
+		if (pc_vlock_reopen(&d->vlog) < 0)
 			pc_log_warn("cannot reopen the log file");
 		else
 			pc_log_info("log file reopened");
@@ -85,51 +106,23 @@ static void read_signals(struct pc_daemon *d)
 		on_signal(d, si.ssi_signo);
 }
 
-static void service(struct pc_daemon *d, size_t i)
-{
-	uint64_t now;
-
-	if (pc_queue_service(d->queues[i], SERVICE_ROUNDS) >= 0)
-		return;
-	d->rx_errors++;
-	now = pc_mono_ns();
-	if (now - d->rx_error_logged_ns >= 1000 * NS_PER_MS || !d->rx_error_logged_ns) {
-		pc_log_warn("queue %u: receive failed (%llu errors so far)",
-			    pc_queue_num(d->queues[i]), (unsigned long long)d->rx_errors);
-		d->rx_error_logged_ns = now;
-	}
-}
-
 int pc_daemon_loop(struct pc_daemon *d)
 {
-	size_t nfds = d->nqueues + 2;
-	struct pollfd *pfd = calloc(nfds, sizeof(*pfd));
-	int ret = 0;
+	struct pollfd pfd[2] = { { .fd = d->sigfd, .events = POLLIN },
+				 { .fd = d->loader.efd, .events = POLLIN } };
 
-	if (!pfd)
-		return -1;
-	pfd[0] = (struct pollfd){ .fd = d->sigfd, .events = POLLIN };
-	pfd[1] = (struct pollfd){ .fd = d->loader.efd, .events = POLLIN };
-	for (size_t i = 0; i < d->nqueues; i++)
-		pfd[i + 2] = (struct pollfd){ .fd = pc_queue_fd(d->queues[i]), .events = POLLIN };
 	while (!d->stop) {
-		int n = poll(pfd, nfds, poll_timeout(d, pc_mono_ns()));
+		int n = poll(pfd, 2, poll_timeout(d, pc_mono_ns()));
 
 		if (n < 0 && errno != EINTR) {
 			pc_log_warn("poll");
-			ret = -1;
-			break;
+			return -1;
 		}
-		d->worker.now_ns = pc_mono_ns();
-		for (size_t i = 0; n > 0 && i < d->nqueues; i++)
-			if (pfd[i + 2].revents)
-				service(d, i);
 		if (n > 0 && pfd[1].revents)
 			pc_daemon_reload_done(d);
 		if (n > 0 && pfd[0].revents)
 			read_signals(d);
-		run_timers(d, d->worker.now_ns);
+		run_timers(d, pc_mono_ns());
 	}
-	free(pfd);
-	return ret;
+	return 0;
 }

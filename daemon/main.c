@@ -69,6 +69,23 @@ static int pidfile_write(const char *path)
 	return close(fd);
 }
 
+/* path as an absolute path: its directory resolved (realpath), its file
+ * name kept as given, so that a symlinked policy is still named by the
+ * link the daemon reloads from. NULL with errno. */
+static char *absolute_path(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+	char *real = dir ? realpath(dir, NULL) : NULL, *out = NULL;
+	const char *base = slash ? slash + 1 : path;
+
+	if (real && asprintf(&out, "%s%s%s", real, strcmp(real, "/") ? "/" : "", base) < 0)
+		out = NULL;
+	free(dir);
+	free(real);
+	return out;
+}
+
 /* Removes path when it still names this process. */
 static void pidfile_remove(const char *path)
 {
@@ -85,9 +102,9 @@ static void pidfile_remove(const char *path)
 /* The log's copy of the daemon's own messages into a log file. */
 static void tee_to_vlog(void *arg, int pri, const char *msg)
 {
-	const struct pc_daemon *d = arg;
+	struct pc_daemon *d = arg;
 
-	pc_vlog_message(d->vlog, pri <= LOG_ERR ? "error" : pri == LOG_WARNING ? "warning" :
+	pc_vlock_message(&d->vlog, pri <= LOG_ERR ? "error" : pri == LOG_WARNING ? "warning" :
 				 pri == LOG_DEBUG ? "debug" : "info", msg);
 }
 
@@ -95,10 +112,11 @@ static int load(struct pc_daemon *d)
 {
 	struct pc_diag *diag = pc_diag_new();
 	struct pc_vlog_cfg cfg;
+	struct pc_vlog *vl;
 
 	if (!diag)
 		pc_fatal("portcullisd");
-	d->table = pc_table_load(d->conf, diag);
+	d->table = pc_table_load(d->conf, 0, diag);
 	pc_diag_print(diag, stderr);
 	pc_diag_free(diag);
 	if (!d->table) {
@@ -106,13 +124,16 @@ static int load(struct pc_daemon *d)
 		return -1;
 	}
 	pc_daemon_vlog_cfg(d->table->set, &cfg);
-	if (!(d->vlog = pc_vlog_new(&cfg))) {
+	if (!(vl = pc_vlog_new(&cfg))) {
 		pc_log_warn("cannot open the log file %s", cfg.file ? cfg.file : "");
 		return -1;
 	}
-	d->worker.table = d->table;
-	d->worker.vlog = d->vlog;
-	d->worker.now_ns = pc_mono_ns();
+	if (pc_vlock_init(&d->vlog, vl) < 0) {
+		pc_vlog_free(vl);
+		pc_log_warn("portcullisd");
+		return -1;
+	}
+	d->vlog_open = true;
 	pc_log_set_tee(tee_to_vlog, d);
 	d->queue_lo = d->table->set->queue_lo;
 	d->queue_hi = d->table->set->queue_hi;
@@ -137,21 +158,31 @@ static void queue_error(unsigned num)
 	pc_log_warn("cannot bind queue %u", num);
 }
 
+/* Binds every queue, each with its worker's state; then starts the
+ * workers. */
 static int open_queues(struct pc_daemon *d)
 {
 	size_t n = (size_t)d->queue_hi - d->queue_lo + 1;
+	bool fail_open = d->table->set->fail_open;
 
-	if (!(d->queues = calloc(n, sizeof(*d->queues))))
+	if (!(d->queues = calloc(n, sizeof(*d->queues))) ||
+	    !(d->workers = pc_workers_new(n, d->table, &d->vlog, fail_open))) {
+		pc_log_warn("portcullisd");
 		return -1;
+	}
 	for (size_t i = 0; i < n; i++) {
-		struct pc_queue_cfg cfg = { .num = d->queue_lo + (unsigned)i,
-					    .fail_open = d->table->set->fail_open };
+		struct pc_queue_cfg cfg = { .num = d->queue_lo + (unsigned)i, .fail_open = fail_open };
 
-		if (!(d->queues[i] = pc_queue_open(&cfg, pc_decide, &d->worker))) {
+		if (!(d->queues[i] = pc_queue_open(&cfg, pc_decide,
+						   pc_workers_state(d->workers, i)))) {
 			queue_error(cfg.num);
 			return -1;
 		}
 		d->nqueues++;
+	}
+	if (pc_workers_start(d->workers, d->queues) < 0) {
+		pc_log_warn("cannot start the worker threads");
+		return -1;
 	}
 	return 0;
 }
@@ -181,28 +212,40 @@ static void serving(struct pc_daemon *d)
 	pc_daemon_write_status(d, true);
 	pc_log_info("started: %s, %zu rules, %zu enabled, fail %s, policy %s", queue,
 		    d->table->nrules, d->table->enabled,
-		    d->table->set->fail_open ? "open" : "closed", d->conf);
+		    d->table->set->fail_open ? "open" : "closed",
+		    d->conf_abs ? d->conf_abs : d->conf);
 	start_watchdog(d);
 	pc_notifyf("READY=1\nMAINPID=%ld\nSTATUS=%s: %zu rules, %zu enabled", (long)getpid(),
 		   queue, d->table->nrules, d->table->enabled);
 }
 
+/* Stops the workers (each finishes its packets), then drains and unbinds
+ * the queues. */
+static void unbind_queues(struct pc_daemon *d)
+{
+	if (d->workers)
+		pc_workers_stop(d->workers);
+	for (size_t i = 0; i < d->nqueues; i++)
+		pc_queue_unbind(d->queues[i]);
+}
+
 static void shut_down(struct pc_daemon *d)
 {
+	struct pc_totals tot = { 0 };
+
 	pc_notify("STOPPING=1");
 	pc_loader_close(&d->loader); /* a reload in progress is dropped */
+	unbind_queues(d);
 	for (size_t i = 0; i < d->nqueues; i++)
-		pc_queue_close(d->queues[i]);
-	d->nqueues = 0;
+		pc_daemon_add_totals(d, i, &tot);
 	pc_chores_free(d->chores); /* finishes the writes still queued */
 	d->chores = NULL;
 	pc_daemon_write_status(d, false);
 	if (d->pid_file && *d->pid_file)
 		pidfile_remove(d->pid_file);
 	pc_log_info("stopped: %llu packets, %llu permitted, %llu denied",
-		    (unsigned long long)d->worker.c.packets,
-		    (unsigned long long)d->worker.c.permitted,
-		    (unsigned long long)d->worker.c.denied);
+		    (unsigned long long)tot.packets, (unsigned long long)tot.permitted,
+		    (unsigned long long)tot.denied);
 }
 
 static void free_all(struct pc_daemon *d)
@@ -210,11 +253,15 @@ static void free_all(struct pc_daemon *d)
 	pc_log_set_tee(NULL, NULL);
 	pc_loader_close(&d->loader); /* its thread reads d->table */
 	pc_chores_free(d->chores);   /* its writes read rule names */
+	unbind_queues(d);
 	for (size_t i = 0; i < d->nqueues; i++)
 		pc_queue_close(d->queues[i]);
+	pc_workers_free(d->workers);
 	free(d->queues);
-	pc_vlog_free(d->vlog);
+	if (d->vlog_open)
+		pc_vlock_destroy(&d->vlog);
 	pc_table_free(d->table);
+	free(d->conf_abs);
 	free(d->pid_file);
 	free(d->status_file);
 	if (d->sigfd >= 0)
@@ -257,6 +304,7 @@ int main(int argc, char **argv)
 	if (parse_args(&d, argc, argv) < 0)
 		return 2;
 	d.start_time = (int64_t)time(NULL);
+	d.conf_abs = absolute_path(d.conf); /* NULL: the status shows it as given */
 	if ((d.sigfd = signals_open()) < 0 || pc_loader_open(&d.loader) < 0 ||
 	    !(d.chores = pc_chores_new())) {
 		perror("portcullisd: start");

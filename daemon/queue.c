@@ -17,6 +17,7 @@
 #include <linux/netfilter/nfnetlink_queue.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
+#include "counter.h"
 #include "packet.h"
 
 #define SLOT_SIZE 8192          /* one packet message: PC_PACKET_CAPLEN plus attributes */
@@ -29,10 +30,13 @@ struct pc_queue {
 	struct mnl_socket *nl;
 	int fd;
 	unsigned num;
+	bool unbound;
 	uint32_t seq;
 	pc_queue_handler *handler;
 	void *arg;
-	struct pc_queue_stats st;
+	struct {
+		pc_counter packets, enobufs, verdict_errors, bad_msgs;
+	} st; /* written by the thread serving the queue, read by any */
 	/* the acknowledgement a configuration request waits for */
 	uint32_t ack_seq;
 	bool ack_done;
@@ -103,7 +107,7 @@ static void flush_verdicts(struct pc_queue *q)
 	if (send_msgs(q, q->tx, len) == 0) {
 		q->lost = false;
 	} else {
-		q->st.verdict_errors += q->nv;
+		pc_counter_add(&q->st.verdict_errors, q->nv);
 		q->lost = true;
 		q->lost_id = q->ids[q->nv - 1];
 	}
@@ -132,13 +136,13 @@ static int on_packet(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	parsed = nfq_nlmsg_parse(nlh, attr) >= 0;
 	if (!attr[NFQA_PACKET_HDR]) {
-		q->st.bad_msgs++; /* no id: nothing we could answer */
+		pc_counter_inc(&q->st.bad_msgs); /* no id: nothing we could answer */
 		return MNL_CB_OK;
 	}
 	ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
-	q->st.packets++;
+	pc_counter_inc(&q->st.packets);
 	if (!parsed) {
-		q->st.bad_msgs++;
+		pc_counter_inc(&q->st.bad_msgs);
 		add_verdict(q, ntohl(ph->packet_id), NF_DROP);
 		return MNL_CB_OK;
 	}
@@ -160,14 +164,14 @@ static int on_error(const struct nlmsghdr *nlh, void *data)
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 
 	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
-		q->st.bad_msgs++;
+		pc_counter_inc(&q->st.bad_msgs);
 		return MNL_CB_OK;
 	}
 	if (q->ack_seq && e->msg.nlmsg_seq == q->ack_seq) {
 		q->ack_done = true;
 		q->ack_err = -e->error;
 	} else if (e->error) {
-		q->st.verdict_errors++;
+		pc_counter_inc(&q->st.verdict_errors);
 	}
 	return MNL_CB_OK;
 }
@@ -197,7 +201,7 @@ static void handle_datagram(struct pc_queue *q, unsigned i)
 		/* Cannot happen with SLOT_SIZE; should it, the packet header (the
 		 * first attribute) still gives the id, and the cut payload makes
 		 * the packet malformed: dropped, never left waiting. */
-		q->st.bad_msgs++;
+		pc_counter_inc(&q->st.bad_msgs);
 		if (m->msg_len < sizeof(*nlh))
 			return;
 		if (nlh->nlmsg_len > m->msg_len)
@@ -205,12 +209,12 @@ static void handle_datagram(struct pc_queue *q, unsigned i)
 	}
 	if (mnl_cb_run2(q->iov[i].iov_base, m->msg_len, 0, 0, on_packet, q, ctl_cbs,
 			NLMSG_MIN_TYPE) < 0)
-		q->st.bad_msgs++;
+		pc_counter_inc(&q->st.bad_msgs);
 }
 
 long pc_queue_service(struct pc_queue *q, unsigned rounds)
 {
-	uint64_t before = q->st.packets;
+	uint64_t before = pc_counter_get(&q->st.packets);
 
 	for (unsigned r = 0; r < rounds; r++) {
 		int n;
@@ -219,7 +223,7 @@ long pc_queue_service(struct pc_queue *q, unsigned rounds)
 			q->msgs[i].msg_hdr.msg_namelen = sizeof(q->from[i]);
 		n = recvmmsg(q->fd, q->msgs, PC_QUEUE_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0 && errno == ENOBUFS) {
-			q->st.enobufs++;
+			pc_counter_inc(&q->st.enobufs);
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -234,7 +238,7 @@ long pc_queue_service(struct pc_queue *q, unsigned rounds)
 		if (n < PC_QUEUE_BATCH)
 			break;
 	}
-	return (long)(q->st.packets - before);
+	return (long)(pc_counter_get(&q->st.packets) - before);
 }
 
 static uint64_t mono_ms(void)
@@ -360,18 +364,26 @@ fail:
 	return NULL;
 }
 
-void pc_queue_close(struct pc_queue *q)
+void pc_queue_unbind(struct pc_queue *q)
 {
 	char buf[CONFIG_MSG_SIZE] __attribute__((aligned(8)));
 	struct nlmsghdr *nlh;
 
-	if (!q)
+	if (q->unbound)
 		return;
 	for (unsigned i = 0; i < CLOSE_DRAIN_ROUNDS && pc_queue_service(q, 1) > 0; i++)
 		;
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->num);
 	nfq_nlmsg_cfg_put_cmd(nlh, AF_INET, NFQNL_CFG_CMD_UNBIND);
 	send_msgs(q, nlh, nlh->nlmsg_len);
+	q->unbound = true;
+}
+
+void pc_queue_close(struct pc_queue *q)
+{
+	if (!q)
+		return;
+	pc_queue_unbind(q);
 	mnl_socket_close(q->nl);
 	free(q->rx);
 	free(q);
@@ -394,7 +406,10 @@ int pc_queue_set_fail_open(struct pc_queue *q, bool on)
 
 void pc_queue_stats(const struct pc_queue *q, struct pc_queue_stats *st)
 {
-	*st = q->st;
+	st->packets = pc_counter_get(&q->st.packets);
+	st->enobufs = pc_counter_get(&q->st.enobufs);
+	st->verdict_errors = pc_counter_get(&q->st.verdict_errors);
+	st->bad_msgs = pc_counter_get(&q->st.bad_msgs);
 }
 
 int pc_queue_kstats(unsigned num, struct pc_queue_kstats *ks)

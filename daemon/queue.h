@@ -54,11 +54,17 @@ struct pc_queue;
 struct pc_queue *pc_queue_open(const struct pc_queue_cfg *cfg, pc_queue_handler *handler,
 			       void *arg);
 
-/* Drains what is already waiting (bounded), unbinds and closes. */
+/* Drains what is already waiting (bounded) and unbinds; the counters stay
+ * readable. */
+void pc_queue_unbind(struct pc_queue *q);
+/* Unbinds (unless done) and closes. */
 void pc_queue_close(struct pc_queue *q);
 
 int pc_queue_fd(const struct pc_queue *q);
 unsigned pc_queue_num(const struct pc_queue *q);
+
+/* pc_queue_stats and pc_queue_num may be called from any thread; the other
+ * functions (which handle packets) only from the one serving the queue. */
 
 /* Receives up to rounds batches of waiting messages, decides each packet
  * and sends the verdicts. Never blocks. Returns the packets handled, or -1

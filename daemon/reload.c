@@ -49,13 +49,13 @@ static const char *log_diag(const struct pc_diag *diag)
 
 /* A new verdict log when its settings changed: *out stays NULL when the old
  * one serves. Returns 0, or -1 with errno. */
-static int new_vlog(const struct pc_daemon *d, const struct pc_table *t, struct pc_vlog **out)
+static int new_vlog(struct pc_daemon *d, const struct pc_table *t, struct pc_vlog **out)
 {
 	struct pc_vlog_cfg cfg;
 
 	pc_daemon_vlog_cfg(t->set, &cfg);
 	*out = NULL;
-	if (pc_vlog_same(d->vlog, &cfg))
+	if (pc_vlock_same(&d->vlog, &cfg))
 		return 0;
 	*out = pc_vlog_new(&cfg);
 	return *out ? 0 : -1;
@@ -77,31 +77,22 @@ static void warn_restart(const struct pc_daemon *d, const struct pc_settings *s)
 		pc_log_warnx("status-file changed: it takes effect at the next start");
 }
 
-static void apply_fail_mode(struct pc_daemon *d, bool fail_open)
-{
-	if (fail_open == d->table->set->fail_open)
-		return;
-	for (size_t i = 0; i < d->nqueues; i++)
-		if (pc_queue_set_fail_open(d->queues[i], fail_open) < 0)
-			pc_log_warn("queue %u: cannot set fail %s", pc_queue_num(d->queues[i]),
-				    fail_open ? "open" : "closed");
-}
-
-/* Puts t (and vl when set) in service and frees what they replace. */
+/* Puts t (and vl when set) in service and frees what they replace. The
+ * old table is freed once no worker uses it, after its hits were carried
+ * over (no worker counts in it any more). */
 static void swap_in(struct pc_daemon *d, struct pc_table *t, struct pc_vlog *vl)
 {
-	struct pc_table *old = d->table;
+	struct pc_table *old;
 
-	apply_fail_mode(d, t->set->fail_open);
+	if (t->set->fail_open != d->table->set->fail_open)
+		pc_workers_set_fail_open(d->workers, t->set->fail_open);
+	if (vl)
+		pc_vlock_swap(&d->vlog, vl);
+	old = pc_workers_swap(d->workers, t);
+	d->table = t;
 	pc_table_carry_hits(t, old);
-	d->table = d->worker.table = t;
 	/* queued after any status write that still refers to its rule names */
 	pc_chores_free_table(d->chores, old);
-	if (vl) {
-		d->suppressed_before += pc_vlog_suppressed_total(d->vlog);
-		pc_vlog_free(d->vlog);
-		d->vlog = d->worker.vlog = vl;
-	}
 }
 
 /* Puts a loaded table in service, or keeps the old one when t is NULL. */

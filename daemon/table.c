@@ -6,7 +6,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct pc_table *pc_table_load(const char *path, struct pc_diag *diag)
+#define COUNTERS_PER_LINE (64 / sizeof(pc_counter))
+
+/* Rows of hit counters, each starting on a cache line of its own. */
+static int alloc_hits(struct pc_table *t, size_t nrows)
+{
+	size_t n = t->nrules ? t->nrules : 1;
+
+	if (!nrows)
+		nrows = (size_t)t->set->queue_hi - t->set->queue_lo + 1;
+	t->nrows = nrows;
+	t->stride = (n + COUNTERS_PER_LINE - 1) / COUNTERS_PER_LINE * COUNTERS_PER_LINE;
+	if (!(t->hits = aligned_alloc(64, t->nrows * t->stride * sizeof(*t->hits))) ||
+	    !(t->carried = calloc(n, sizeof(*t->carried))))
+		return -1;
+	for (size_t i = 0; i < t->nrows * t->stride; i++)
+		atomic_init(&t->hits[i], 0);
+	return 0;
+}
+
+struct pc_table *pc_table_load(const char *path, size_t nrows, struct pc_diag *diag)
 {
 	struct pc_table *t = calloc(1, sizeof(*t));
 
@@ -19,8 +38,7 @@ struct pc_table *pc_table_load(const char *path, struct pc_diag *diag)
 	t->rules = pc_policy_rules(t->policy, &t->nrules);
 	t->enabled = pc_policy_enabled(t->policy);
 	t->set = pc_policy_settings(t->policy);
-	if (!(t->hits = calloc(t->nrules ? t->nrules : 1, sizeof(*t->hits))) ||
-	    !(t->index = pc_index_new(t->policy))) {
+	if (alloc_hits(t, nrows) < 0 || !(t->index = pc_index_new(t->policy))) {
 		pc_diag_add(diag, PC_DIAG_ERROR, path, 0, "cannot compile the rules: %s",
 			    strerror(errno));
 		goto fail;
@@ -29,6 +47,15 @@ struct pc_table *pc_table_load(const char *path, struct pc_diag *diag)
 fail:
 	pc_table_free(t);
 	return NULL;
+}
+
+uint64_t pc_table_hits(const struct pc_table *t, size_t r)
+{
+	uint64_t sum = t->carried[r];
+
+	for (size_t row = 0; row < t->nrows; row++)
+		sum += pc_counter_get(&t->hits[row * t->stride + r]);
+	return sum;
 }
 
 /* The index in old of the rule named like t's rule i, or PC_TABLE_NONE. */
@@ -59,7 +86,7 @@ void pc_table_carry_hits(struct pc_table *t, const struct pc_table *old)
 		uint32_t j = mapped ? t->carry[i] : find_rule(t, i, old);
 
 		if (j != PC_TABLE_NONE)
-			t->hits[i] = old->hits[j];
+			t->carried[i] = pc_table_hits(old, j);
 	}
 }
 
@@ -70,6 +97,7 @@ void pc_table_free(struct pc_table *t)
 	pc_index_free(t->index);
 	pc_policy_free(t->policy);
 	free(t->hits);
+	free(t->carried);
 	free(t->carry);
 	free(t);
 }

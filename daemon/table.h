@@ -1,11 +1,13 @@
 /* table.h - the policy the daemon serves: the loaded policy, its compiled
- * index and per-rule hit counters. Built whole, swapped whole, freed whole. */
+ * index and per-rule hit counters. Built whole, swapped whole, freed whole;
+ * once in service only the hit counters change. */
 #ifndef PC_TABLE_H
 #define PC_TABLE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "counter.h"
 #include "diag.h"
 #include "index.h"
 #include "policy.h"
@@ -17,7 +19,12 @@ struct pc_table {
 	size_t nrules;
 	size_t enabled;
 	const struct pc_settings *set;
-	uint64_t *hits; /* per rule; written only by the thread deciding packets */
+	/* Hits: one row of nrules counters per worker, each written by its
+	 * worker only (rows start on their own cache lines), plus carried[],
+	 * the hits of the tables before (written by the main thread only). */
+	pc_counter *hits;
+	size_t nrows, stride;
+	uint64_t *carried;
 	/* Set by pc_table_map: for each rule, the index of the rule of the same
 	 * name in carry_from, or PC_TABLE_NONE. */
 	uint32_t *carry;
@@ -26,16 +33,28 @@ struct pc_table {
 
 #define PC_TABLE_NONE UINT32_MAX
 
-/* Loads path and compiles it. Returns NULL with every error in diag. */
-struct pc_table *pc_table_load(const char *path, struct pc_diag *diag);
+/* Loads path and compiles it, with nrows rows of hit counters (one per
+ * worker; 0: one per queue of the policy's own queue range). Returns NULL
+ * with every error in diag. */
+struct pc_table *pc_table_load(const char *path, size_t nrows, struct pc_diag *diag);
+
+/* Counts a hit of rule r by the worker of row `row`. */
+static inline void pc_table_hit(struct pc_table *t, size_t row, long r)
+{
+	pc_counter_inc(&t->hits[row * t->stride + (size_t)r]);
+}
+
+/* Hits of rule r: carried plus every row's. */
+uint64_t pc_table_hits(const struct pc_table *t, size_t r);
 
 /* Finds, for each rule of t, the rule of old with the same name (reads
  * only old's policy: safe while old serves packets on another thread).
  * Returns 0, or -1 with errno. */
 int pc_table_map(struct pc_table *t, const struct pc_table *old);
 
-/* Copies into t the hits of old's rules that have the same name; quick when
- * pc_table_map(t, old) was done. */
+/* Sets t's carried hits to the hits of old's rules of the same name; quick
+ * when pc_table_map(t, old) was done. Call it once no worker counts in old
+ * any more (after the grace period), so that no hit is lost. */
 void pc_table_carry_hits(struct pc_table *t, const struct pc_table *old);
 
 void pc_table_free(struct pc_table *t);

@@ -182,6 +182,13 @@ static int write_all(int fd, const struct pc_status *st)
 	wb_puts(w, "# portcullisd status; format: docs/daemon.md\n");
 	for (size_t i = 0; i < NFIELDS; i++)
 		write_field(w, &fields[i], st);
+	for (size_t i = 0; i < st->n_queue; i++) {
+		wb_puts(w, "queue.");
+		wb_u64(w, st->queue[i].num);
+		wb_puts(w, ".packets=");
+		wb_u64(w, st->queue[i].packets);
+		wb_put(w, "\n", 1);
+	}
 	for (size_t i = 0; i < st->n_rule; i++) {
 		wb_put(w, "rule=", 5);
 		wb_u64(w, st->rule[i].hits);
@@ -377,6 +384,26 @@ static int parse_rule(char *v, struct pc_status *st)
 	return 0;
 }
 
+/* "NUM.packets" = v into the next queue slot; other queue keys are from
+ * a newer writer. */
+static int parse_queue_line(const char *key, const char *v, struct pc_status *st)
+{
+	const char *dot = strchr(key, '.');
+	struct pc_status_queue *q = &st->queue[st->n_queue];
+	char num[16];
+
+	if (!dot || strcmp(dot, ".packets"))
+		return 0;
+	if ((size_t)(dot - key) >= sizeof(num))
+		return -1;
+	memcpy(num, key, (size_t)(dot - key));
+	num[dot - key] = '\0';
+	if (parse_uint(num, &q->num) || parse_u64(v, &q->packets))
+		return -1;
+	st->n_queue++;
+	return 0;
+}
+
 static int parse_line(char *line, struct pc_status *st)
 {
 	char *eq = strchr(line, '=');
@@ -386,18 +413,21 @@ static int parse_line(char *line, struct pc_status *st)
 	*eq = '\0';
 	if (!strcmp(line, "rule"))
 		return parse_rule(eq + 1, st);
+	if (!strncmp(line, "queue.", 6))
+		return parse_queue_line(line + 6, eq + 1, st);
 	for (size_t i = 0; i < NFIELDS; i++)
 		if (!strcmp(line, fields[i].key))
 			return parse_field(&fields[i], eq + 1, st);
 	return 0; /* a key from a newer writer */
 }
 
-static size_t count_rules(const char *text)
+/* Lines of text that start with prefix. */
+static size_t count_lines(const char *text, const char *prefix)
 {
-	size_t n = !strncmp(text, "rule=", 5);
+	size_t len = strlen(prefix), n = !strncmp(text, prefix, len);
 
 	for (const char *p = text; (p = strchr(p, '\n')); )
-		if (!strncmp(++p, "rule=", 5))
+		if (!strncmp(++p, prefix, len))
 			n++;
 	return n;
 }
@@ -421,13 +451,15 @@ static int parse_text(struct pc_status *st)
 
 int pc_status_read(const char *path, struct pc_status *st)
 {
-	size_t n;
+	size_t n, nq;
 
 	memset(st, 0, sizeof(*st));
 	if (!(st->text = read_text(path)))
 		return -1;
-	n = count_rules(st->text);
-	if (n && !(st->rule = calloc(n, sizeof(*st->rule)))) {
+	n = count_lines(st->text, "rule=");
+	nq = count_lines(st->text, "queue.");
+	if ((n && !(st->rule = calloc(n, sizeof(*st->rule)))) ||
+	    (nq && !(st->queue = calloc(nq, sizeof(*st->queue))))) {
 		pc_status_clear(st);
 		return -1;
 	}
@@ -443,5 +475,6 @@ void pc_status_clear(struct pc_status *st)
 {
 	free(st->text);
 	free(st->rule);
+	free(st->queue);
 	memset(st, 0, sizeof(*st));
 }

@@ -4,7 +4,8 @@
  * The file is text, one "key=value" a line, '#' lines are comments; keys
  * unknown to the reader are ignored. Rule lines are "rule=HITS NAME", one
  * per rule of the loaded policy in file order (NAME runs to the end of the
- * line). docs/daemon.md lists every key. */
+ * line); "queue.NUM.packets=N" lines, one per queue, come before them.
+ * docs/daemon.md lists every key. */
 #ifndef PC_STATUS_H
 #define PC_STATUS_H
 
@@ -21,6 +22,12 @@ enum pc_reload_result { PC_RELOAD_NONE = 0, PC_RELOAD_OK, PC_RELOAD_FAILED };
 struct pc_status_rule {
 	const char *name;
 	uint64_t hits;
+};
+
+/* One queue's line: "queue.NUM.packets=N", packets its worker decided. */
+struct pc_status_queue {
+	unsigned num;
+	uint64_t packets;
 };
 
 struct pc_status {
@@ -45,6 +52,8 @@ struct pc_status {
 	uint64_t log_suppressed;
 	struct pc_status_rule *rule;
 	size_t n_rule;
+	struct pc_status_queue *queue; /* one per queue, in queue order */
+	size_t n_queue;
 	char *text;             /* private to pc_status_read: owns the strings */
 };
 

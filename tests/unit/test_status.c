@@ -33,6 +33,8 @@ static struct pc_status_rule rules[] = {
 	{ "x", 3 },
 };
 
+static struct pc_status_queue queues[] = { { 2, 600 }, { 3, 0 }, { 4, 401 }, { 5, 0 } };
+
 /* Every field set to a distinct value. */
 static struct pc_status sample(void)
 {
@@ -48,6 +50,7 @@ static struct pc_status sample(void)
 		.default_hits = 13, .enobufs = 14, .queue_dropped = 15, .user_dropped = 16,
 		.verdict_errors = 19, .bad_messages = 21, .log_suppressed = 20,
 		.rule = rules, .n_rule = sizeof(rules) / sizeof(rules[0]),
+		.queue = queues, .n_queue = sizeof(queues) / sizeof(queues[0]),
 	};
 	return st;
 }
@@ -89,6 +92,11 @@ static void check_equal(const struct pc_status *a, const struct pc_status *b)
 	for (size_t i = 0; i < a->n_rule; i++) {
 		ck_assert_str_eq(a->rule[i].name, b->rule[i].name);
 		ck_assert_uint_eq(a->rule[i].hits, b->rule[i].hits);
+	}
+	ck_assert_uint_eq(a->n_queue, b->n_queue);
+	for (size_t i = 0; i < a->n_queue; i++) {
+		ck_assert_uint_eq(a->queue[i].num, b->queue[i].num);
+		ck_assert_uint_eq(a->queue[i].packets, b->queue[i].packets);
 	}
 }
 
@@ -213,6 +221,7 @@ START_TEST(test_read_lenient)
 	struct pc_status st;
 
 	write_text("# comment\n\nversion=1\npid=9\nfuture-key=whatever\nqueue=3\nrule=5 r 1\n"
+		   "queue.3.packets=8\nqueue.3.future=x\n"
 		   "fail=open\nrunning=yes\nlast-reload-result=ok\nrule=0 r2");
 	ck_assert_int_eq(pc_status_read(path, &st), 0);
 	ck_assert_int_eq(st.pid, 9);
@@ -225,6 +234,9 @@ START_TEST(test_read_lenient)
 	ck_assert_str_eq(st.rule[0].name, "r 1");
 	ck_assert_uint_eq(st.rule[0].hits, 5);
 	ck_assert_str_eq(st.rule[1].name, "r2");
+	ck_assert_uint_eq(st.n_queue, 1);
+	ck_assert_uint_eq(st.queue[0].num, 3);
+	ck_assert_uint_eq(st.queue[0].packets, 8);
 	pc_status_clear(&st);
 }
 END_TEST
@@ -244,6 +256,8 @@ static const char *const bad_files[] = {
 	"version=1\nrule=5\n",
 	"version=1\nrule=x name\n",
 	"version=1\nrule=5 \n",
+	"version=1\nqueue.x.packets=1\n",
+	"version=1\nqueue.1.packets=-1\n",
 	"version=1\njunk line\n",
 	"version=1\npackets=99999999999999999999999\n",
 	"version=99999999999\n",

@@ -372,11 +372,26 @@ run_traffic() {
 	reap "$rpid" || problem "receiver failed ($out)"
 }
 
+# sched_ns PID: CPU time all threads of the process have run, in ns (softirq
+# work done in their context included)
+sched_ns() {
+	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'
+}
+
+# cpu_ns OUT_PREFIX: CPU time of sender and receiver of one traffic run, ns
+cpu_ns() {
+	awk -v s="$(kv cpu_s "$1.send" "send total")" -v r="$(kv cpu_s "$1.recv" "recv total")" \
+		'BEGIN { printf "%.0f", (s + r) * 1e9 }'
+}
+
 measure() { # CASE ROUND
-	local c=$1 r=$2 o="$TMP/m.$1.$2" seen floor
+	local c=$1 r=$2 o="$TMP/m.$1.$2" seen floor pid= c0=0 c1=0
 	case_up "$c"
+	case $c in b | b2) pid=$FLOOR_PID ;; c) pid=$DAEMON_PID ;; esac
+	[ -n "$pid" ] && c0=$(sched_ns "$pid")
 	run_traffic "$o.tput" -p "$P1" -w "$WARMUP_S" -W "$WINDOW_S" -i 800 -t 30 -- \
 		-p "$P1" -r 0 -b 64 -t "$SEND_S" -n 1000000000
+	[ -n "$pid" ] && c1=$(sched_ns "$pid")
 	sleep 0.3
 	run_traffic "$o.lat" -p "$P1" -w 0.5 -i 800 -t 30 -- \
 		-p "$P1" -r "$LAT_RATE" -b 1 -t "$LAT_S" -n 1000000000
@@ -386,20 +401,26 @@ measure() { # CASE ROUND
 		floor=$(kv packets "$o.seen.floor" floor)
 		seen=${floor:-0}
 	fi
-	local pps p50 p99 got
+	local pps p50 p99 got all ns_all ns_cons
 	pps=$(kv rate_pps "$o.tput.recv" "recv total")
+	all=$(kv unique "$o.tput.recv" "recv total")
 	got=$(kv unique "$o.lat.recv" "recv total")
 	p50=$(kv lat_p50_us "$o.lat.recv" "recv total")
 	p99=$(kv lat_p99_us "$o.lat.recv" "recv total")
-	if [ -z "$pps" ] || [ -z "$p50" ] || [ "${got:-0}" -eq 0 ]; then
+	if [ -z "$pps" ] || [ -z "$p50" ] || [ "${got:-0}" -eq 0 ] || [ "${all:-0}" -eq 0 ]; then
 		problem "case $c round $r: no measurement"
+		return
 	fi
-	if [ "$seen" != na ] && [ "${seen:-0}" -lt "${got:-0}" ] 2>/dev/null; then
+	if [ "$seen" != na ] && [ "${seen:-0}" -lt $((all + got)) ] 2>/dev/null; then
 		problem "case $c round $r: the mechanism saw ${seen:-0} packets, fewer than delivered"
 	fi
-	printf '%s %s %s %s %s %s\n' "$c" "$r" "${pps:-0}" "${p50:-0}" "${p99:-0}" "${seen:-0}" \
-		>>"$TMP/results"
-	log "round $r case $c: ${pps:-?} pps, latency p50 ${p50:-?} us p99 ${p99:-?} us (mechanism saw ${seen:-?})"
+	# CPU per packet delivered in the throughput run: all three processes, the consumer
+	ns_cons=$(((c1 - c0) / all))
+	ns_all=$((($(cpu_ns "$o.tput") + c1 - c0) / all))
+	printf '%s %s %s %s %s %s %s %s\n' "$c" "$r" "$pps" "$p50" "$p99" "${seen:-0}" \
+		"$ns_all" "$ns_cons" >>"$TMP/results"
+	log "round $r case $c: $pps pps, latency p50 $p50 us p99 $p99 us, CPU $ns_all ns/packet" \
+		"(consumer $ns_cons) (mechanism saw ${seen:-?})"
 }
 
 # ---- instructions per packet (callgrind) ---------------------------------
@@ -485,27 +506,34 @@ report() {
 		name["d2"] = "(d2) iptables, 10k-rule chain"
 		split("a b b2 c d1 d2", order, " ")
 	}
-	{ pps[$1, $2] = $3; p50[$1, $2] = $4; p99[$1, $2] = $5; rounds[$2] = 1
-	  if ($2 > nrounds) nrounds = $2 }
-	function med(arr, c,    v, n, r, i, j, t) {
-		n = 0
-		for (r in rounds) if ((c, r) in arr) v[++n] = arr[c, r] + 0
+	{
+		pps[$1, $2] = $3; p50[$1, $2] = $4; p99[$1, $2] = $5
+		cpu[$1, $2] = $7; cons[$1, $2] = $8; rounds[$2] = 1
+		if ($2 > nrounds) nrounds = $2
+	}
+	function sort_median(v, n,    i, j, t) {
 		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
 			if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
 		return n == 0 ? -1 : n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
 	}
-	# the median over rounds of the ratio x/y measured in the same round;
-	# the ratio of every round, in round order, goes to per_round
-	function ratio(x, y,    v, n, r, i, j, t) {
+	function med(arr, c,    v, n, r) {
+		n = 0
+		for (r in rounds) if ((c, r) in arr) v[++n] = arr[c, r] + 0
+		return sort_median(v, n)
+	}
+	# The median over rounds of num[x]/num[y] (den: of den[y]/den[x]), each
+	# ratio taken within one round; the ratio of every round, in round
+	# order, goes to per_round.
+	function ratio(arr, x, y, inverse,    v, n, r, a, b) {
 		n = 0
 		per_round = ""
-		for (r = 1; r <= nrounds; r++) if ((x, r) in pps && (y, r) in pps && pps[y, r] > 0) {
-			v[++n] = pps[x, r] / pps[y, r]
+		for (r = 1; r <= nrounds; r++) if ((x, r) in arr && (y, r) in arr) {
+			a = arr[x, r] + 0; b = arr[y, r] + 0
+			if (a <= 0 || b <= 0) continue
+			v[++n] = inverse ? b / a : a / b
 			per_round = per_round sprintf(" %.2f", v[n])
 		}
-		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
-			if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-		return n == 0 ? -1 : n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+		return sort_median(v, n)
 	}
 	# one ratio line; target < 0: no target
 	function show(label, v, target, what) {
@@ -517,9 +545,11 @@ report() {
 			printf "%s = %.3f   %s: %s   rounds:%s\n", label, v, what, \
 				(v >= target && (target != 1 || v > 1) ? "met" : "MISSED"), per_round
 	}
-	END {
-		printf "%-32s %14s %14s %12s %12s %14s\n", "case", "delivered pps", "min-max", \
-			"p50 us", "p99 us", "added p50 us"
+	function table(    i, c, r, lo, hi, base, cn) {
+		printf "%-30s %10s %15s %8s %9s %8s %9s %9s\n", "case", "delivered", "min-max", \
+			"p50 us", "p99 us", "added", "CPU ns", "consumer"
+		printf "%-30s %10s %15s %8s %9s %8s %9s %9s\n", "", "pkt/s", "pkt/s", "", "", \
+			"p50 us", "/packet", "ns/pkt"
 		base = med(p50, "a")
 		for (i = 1; i <= 6; i++) {
 			c = order[i]; lo = -1; hi = -1
@@ -528,14 +558,27 @@ report() {
 				if (pps[c, r] > hi) hi = pps[c, r]
 			}
 			if (lo < 0) continue
-			printf "%-32s %14.0f %14s %12.1f %12.1f %14.1f\n", name[c], med(pps, c), \
-				sprintf("%.0f-%.0f", lo, hi), med(p50, c), med(p99, c), med(p50, c) - base
+			cn = med(cons, c)
+			printf "%-30s %10.0f %15s %8.1f %9.1f %8.1f %9.0f %9s\n", name[c], med(pps, c), \
+				sprintf("%.0f-%.0f", lo, hi), med(p50, c), med(p99, c), med(p50, c) - base, \
+				med(cpu, c), (cn > 0 ? sprintf("%.0f", cn) : "-")
 		}
-		printf "(latency at %d packets/s; added = p50 minus the p50 of (a))\n\n", lat_rate
-		show("(c)/(b) ", ratio("c", "b"), 0.95, "target >= 0.95")
-		show("(c)/(b\x27)", ratio("c", "b2"), -1, "against the batched floor")
-		show("(c)/(d1)", ratio("c", "d1"), 1, "target > 1")
-		show("(c)/(d2)", ratio("c", "d2"), 1, "target > 1")
+	}
+	END {
+		table()
+		printf "latency at %d packets/s; added = p50 minus the p50 of (a). CPU: sender, consumer\n", lat_rate
+		printf "and receiver together per packet delivered in the throughput run; consumer: the\n"
+		printf "NFQUEUE program alone (its softirq work, the reinjection, included).\n\n"
+		print "delivered packets/s, ratios within a round, median over rounds:"
+		show("(c)/(b) ", ratio(pps, "c", "b", 0), 0.95, "target >= 0.95")
+		show("(c)/(b\x27)", ratio(pps, "c", "b2", 0), -1, "against the batched floor")
+		show("(c)/(d1)", ratio(pps, "c", "d1", 0), 1, "target > 1")
+		show("(c)/(d2)", ratio(pps, "c", "d2", 0), 1, "target > 1")
+		print "the same by CPU per packet (cost of the floor / cost of portcullisd; less noisy):"
+		show("(c)/(b) ", ratio(cpu, "c", "b", 1), 0.95, "target >= 0.95")
+		show("(c)/(b\x27)", ratio(cpu, "c", "b2", 1), -1, "against the batched floor")
+		show("(c)/(d1)", ratio(cpu, "c", "d1", 1), 1, "target > 1")
+		show("(c)/(d2)", ratio(cpu, "c", "d2", 1), 1, "target > 1")
 	}' "$TMP/results"
 
 	if [ -s "$TMP/cg.results" ]; then

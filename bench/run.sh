@@ -2,7 +2,8 @@
 # bench/run.sh - the whole benchmark: build, the classifier, end to end.
 #
 # usage: bash bench/run.sh        (as root for the end-to-end part)
-# Environment: BUILD_DIR (default build) is configured and built here;
+# Environment: BUILD_DIR (default build) is configured here and the programs
+# the benchmark runs are built in it;
 # everything bench/e2e.sh reads (ROUNDS, RELOADS, ...) passes through.
 # Prints the machine, then bench_classify's table, then bench/e2e.sh's.
 # Exit status: the first failure of the build, bench_classify or e2e.sh.
@@ -21,7 +22,8 @@ machine() {
 
 log=$(mktemp /tmp/pc-bench-build.XXXXXX) || exit 1
 if ! { cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
-	cmake --build "$BUILD_DIR" -j"$(nproc)"; } >"$log" 2>&1; then
+	cmake --build "$BUILD_DIR" -j"$(nproc)" --target bench_classify portcullis-cli portcullisd \
+		nfq_floor udp_flood reload_timer; } >"$log" 2>&1; then
 	tail -n 30 "$log" >&2
 	echo "bench/run.sh: the build failed" >&2
 	rm -f "$log"

@@ -18,7 +18,9 @@
  * rate and the latency percentiles, every packet for the sequence checks, and
  * stops after IDLE_MS without a packet (once one came) or at SECONDS. It
  * prints "recv port=P received= unique= dup= bad=" per port and a total line
- * with rate_pps, lat_p50_us, lat_p99_us, lat_max_us. All output is key=value. */
+ * with rate_pps, lat_p50_us, lat_p99_us, lat_max_us. Both print cpu_s, their
+ * CPU time (softirq work done in their context included). All output is
+ * key=value. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -69,6 +71,16 @@ static uint64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
+}
+
+/* CPU time of this process (user and system, softirq work done in its
+ * context included), in seconds. */
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void sleep_until(uint64_t t)
@@ -258,9 +270,9 @@ static int cmd_send(int argc, char **argv)
 		printf("send port=%u sent=%llu\n", s->ports.port[i], (unsigned long long)s->sent[i]);
 		total += s->sent[i];
 	}
-	printf("send total sent=%llu errors=%llu elapsed_s=%.3f rate_pps=%.0f\n",
+	printf("send total sent=%llu errors=%llu elapsed_s=%.3f rate_pps=%.0f cpu_s=%.3f\n",
 	       (unsigned long long)total, (unsigned long long)s->errors, (double)elapsed / 1e9,
-	       elapsed ? (double)total * 1e9 / (double)elapsed : 0.0);
+	       elapsed ? (double)total * 1e9 / (double)elapsed : 0.0, cpu_s());
 	ret = 0;
 out:
 	if (s->fd > 0)
@@ -456,12 +468,12 @@ static void recv_report(struct receiver *r)
 	qsort(r->lat, r->nlat, sizeof(*r->lat), cmp_u32);
 	printf("recv total received=%llu unique=%llu unchecked=%llu span_s=%.3f window_pkts=%llu "
 	       "window_s=%.3f rate_pps=%.0f lat_n=%zu lat_p50_us=%.1f lat_p99_us=%.1f "
-	       "lat_max_us=%.1f\n", (unsigned long long)total, (unsigned long long)unique,
+	       "lat_max_us=%.1f cpu_s=%.3f\n", (unsigned long long)total, (unsigned long long)unique,
 	       (unsigned long long)r->beyond, (double)span / 1e9,
 	       (unsigned long long)r->in_window, (double)win / 1e9,
 	       win ? (double)r->in_window * 1e9 / (double)win : 0.0, r->nlat,
 	       pct_us(r->lat, r->nlat, 0.50), pct_us(r->lat, r->nlat, 0.99),
-	       r->nlat ? (double)r->lat[r->nlat - 1] / 1e3 : 0.0);
+	       r->nlat ? (double)r->lat[r->nlat - 1] / 1e3 : 0.0, cpu_s());
 }
 
 static void touch(const char *path)

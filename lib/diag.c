@@ -66,6 +66,10 @@ void pc_diag_add(struct pc_diag *d, enum pc_diag_level lvl, const char *file, in
 		d->oom = true;
 		return;
 	}
+	/* one line, and no terminal escapes from the bytes of a file */
+	for (char *c = text; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	d->v[d->n].lvl = lvl;
 	d->v[d->n++].text = text;
 }

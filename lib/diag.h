@@ -13,8 +13,9 @@ struct pc_diag;
 struct pc_diag *pc_diag_new(void);
 void pc_diag_free(struct pc_diag *d);
 
-/* Adds "FILE:LINE: message" (line 0: "FILE: message"). Out of memory
- * is remembered and reported as an error by pc_diag_errors(). */
+/* Adds "FILE:LINE: message" (line 0: "FILE: message"); control characters
+ * become '?'. Out of memory is remembered and reported as an error by
+ * pc_diag_errors(). */
 void pc_diag_add(struct pc_diag *d, enum pc_diag_level lvl, const char *file, int line,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 

@@ -4,18 +4,22 @@
  * 199 bytes and continues indented lines. So every line first goes through
  * reader(), which counts lines, rejects over-long and malformed ones, strips
  * indentation, and tracks sections; inih then splits KEY = VALUE. */
+#include "budget.h"
 #include "policy_int.h"
+#include "rdfile.h"
 #include "values.h"
 
 #include <errno.h>
 #include <ini.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_LINE 199 /* bytes of a line, without its newline */
+#define READ_LINE_MAX (MAX_LINE + 8) /* room for trailing CRs */
 #define ERRLEN 256
 #define SETTINGS_SECTION "portcullis"
 
@@ -30,10 +34,13 @@ struct loader {
 	char *dir;        /* base of relative file: paths */
 	struct pc_diag *diag;
 	struct pc_policy *p;
-	FILE *f;          /* source: a file, or */
+	struct pc_rdfile *f; /* source: a file, or */
 	const char *str;  /* a string */
 	char *buf;
 	size_t bufcap;
+	int read_err;     /* errno of a failed read of f */
+	size_t base_errors; /* errors in diag before this load */
+	bool stop;        /* PC_ERRORS_MAX reached: read no further */
 	int line;
 	enum section sec;
 	int sec_line;
@@ -44,18 +51,54 @@ struct loader {
 	char *icmp_raw;        /* icmp-type waits for the protocol */
 };
 
-static void error(struct loader *L, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void error(struct loader *L, int line, const char *fmt, ...)
+/* Adds an error of file; after PC_ERRORS_MAX of them, says so once and
+ * sets L->stop (the readers then stop: junk cannot flood the messages). */
+__attribute__((format(printf, 4, 0)))
+static void verror(struct loader *L, const char *file, int line, const char *fmt, va_list ap)
 {
 	char msg[512];
+
+	if (L->stop)
+		return;
+	if (pc_diag_errors(L->diag) - L->base_errors >= PC_ERRORS_MAX) {
+		pc_diag_add(L->diag, PC_DIAG_ERROR, file, line, "too many errors (%d), stopping here",
+			    PC_ERRORS_MAX);
+		L->stop = true;
+		return;
+	}
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	pc_diag_add(L->diag, PC_DIAG_ERROR, file, line, "%s", msg);
+}
+
+__attribute__((format(printf, 3, 4)))
+static void error(struct loader *L, int line, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	verror(L, L->file, line, fmt, ap);
 	va_end(ap);
-	pc_diag_add(L->diag, PC_DIAG_ERROR, L->file, line, "%s", msg);
+}
+
+__attribute__((format(printf, 4, 5)))
+static void error_at(struct loader *L, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(L, file, line, fmt, ap);
+	va_end(ap);
+}
+
+/* Why a file could not be opened or read (errno err, bound max bytes). */
+static const char *file_error(int err, uint64_t max, char *buf, size_t len)
+{
+	if (err == EFBIG)
+		snprintf(buf, len, "file too large (more than %llu MiB)",
+			 (unsigned long long)(max >> 20));
+	else
+		snprintf(buf, len, "%s", pc_rdfile_strerror(err));
+	return buf;
 }
 
 /* ---- address lists, inline or file:PATH ---- */
@@ -71,74 +114,108 @@ static char *resolve_path(struct loader *L, const char *path)
 	return full;
 }
 
-static int push_prefix(struct pc_prefix **v, size_t *n, size_t *cap, const struct pc_prefix *p)
+/* An address list being read. */
+struct addr_list {
+	const char *file;
+	int lineno;
+	struct pc_prefix *v;
+	size_t n, cap;
+	int bad;
+};
+
+static int push_prefix(struct addr_list *al, const struct pc_prefix *p)
 {
-	if (*n == *cap) {
-		size_t c = *cap ? 2 * *cap : 64;
-		struct pc_prefix *nv = realloc(*v, c * sizeof(*nv));
+	if (al->n == al->cap) {
+		size_t c = al->cap ? 2 * al->cap : 64;
+		struct pc_prefix *nv = realloc(al->v, c * sizeof(*nv));
 		if (!nv)
 			return -1;
-		*v = nv;
-		*cap = c;
+		al->v = nv;
+		al->cap = c;
 	}
-	(*v)[(*n)++] = *p;
+	al->v[al->n++] = *p;
+	return 0;
+}
+
+/* Parses one line (len bytes) of an address file into al. Returns 0, or
+ * -1 when memory ran out. */
+static int addr_line(struct loader *L, struct addr_list *al, char *line, size_t len)
+{
+	char err[ERRLEN], *s = line, *hash;
+	struct pc_prefix p;
+
+	if (len > PC_ADDR_LINE_MAX) {
+		error_at(L, al->file, al->lineno, "line is too long (%zu bytes, at most %d)", len,
+			 PC_ADDR_LINE_MAX);
+		al->bad++;
+		return 0;
+	}
+	if (strlen(line) != len) {
+		error_at(L, al->file, al->lineno, "line contains a NUL byte");
+		al->bad++;
+		return 0;
+	}
+	if ((hash = strchr(line, '#')))
+		*hash = '\0';
+	s += strspn(s, " \t\r\n");
+	char *end = s + strcspn(s, " \t\r\n");
+	bool extra = end[strspn(end, " \t\r\n")] != '\0';
+	*end = '\0';
+	if (!*s)
+		return 0;
+	if (extra) {
+		error_at(L, al->file, al->lineno, "one address or CIDR a line, without spaces");
+		al->bad++;
+	} else if (pc_prefix_parse(s, &p, err, sizeof(err)) < 0) {
+		error_at(L, al->file, al->lineno, "%s", err);
+		al->bad++;
+	} else if (al->n >= PC_ENTRIES_MAX) {
+		error_at(L, al->file, al->lineno, "more than %llu addresses",
+			 (unsigned long long)PC_ENTRIES_MAX);
+		al->bad++;
+		L->stop = true;
+	} else if (push_prefix(al, &p) < 0) {
+		return -1;
+	}
 	return 0;
 }
 
 /* Reads one address or CIDR a line; '#' starts a comment. Errors name the
- * address file and its line. Returns 0, or -1 (errors reported). */
+ * address file and its line. Only a regular file is read, within the
+ * bounds of budget.h. Returns 0, or -1 (errors reported). */
 static int read_addr_file(struct loader *L, const char *path, struct pc_prefix **v, size_t *n)
 {
-	char *full = resolve_path(L, path), *line = NULL, err[ERRLEN];
-	size_t cap = 0, lcap = 0;
-	int lineno = 0, rc = -1, bad = 0;
-	FILE *f = full ? fopen(full, "re") : NULL;
+	char *full = resolve_path(L, path), *line, why[64];
+	struct addr_list al = { .file = full };
+	struct pc_rdfile *f = NULL;
+	int rc = -1, got = 0;
+	size_t len;
 
-	*v = NULL;
-	*n = 0;
-	if (!f) {
-		error(L, L->line, "cannot read address file '%s': %s", full ? full : path, strerror(errno));
+	if (!full || !(f = pc_rdfile_open(full, PC_ADDR_FILE_MAX, PC_ADDR_LINE_MAX))) {
+		error(L, L->line, "cannot read address file '%s': %s", full ? full : path,
+		      file_error(errno, PC_ADDR_FILE_MAX, why, sizeof(why)));
 		goto out;
 	}
-	while (getline(&line, &lcap, f) >= 0) {
-		struct pc_prefix p;
-		char *s = line, *hash = strchr(line, '#');
-		lineno++;
-		if (hash)
-			*hash = '\0';
-		s += strspn(s, " \t\r\n");
-		char *end = s + strcspn(s, " \t\r\n");
-		bool extra = end[strspn(end, " \t\r\n")] != '\0';
-		*end = '\0';
-		if (!*s)
-			continue;
-		if (extra) {
-			pc_diag_add(L->diag, PC_DIAG_ERROR, full, lineno,
-				    "one address or CIDR a line, without spaces");
-			bad++;
-		} else if (pc_prefix_parse(s, &p, err, sizeof(err)) < 0) {
-			pc_diag_add(L->diag, PC_DIAG_ERROR, full, lineno, "%s", err);
-			bad++;
-		} else if (push_prefix(v, n, &cap, &p) < 0) {
+	while (!L->stop && (got = pc_rdfile_line(f, &line, &len)) > 0) {
+		al.lineno++;
+		if (addr_line(L, &al, line, len) < 0) {
 			error(L, L->line, "out of memory reading '%s'", full);
 			goto out;
 		}
 	}
-	if (ferror(f))
-		error(L, L->line, "cannot read address file '%s': %s", full, strerror(errno));
-	else if (!*n && !bad)
+	if (got < 0)
+		error(L, L->line, "cannot read address file '%s': %s", full,
+		      file_error(errno, PC_ADDR_FILE_MAX, why, sizeof(why)));
+	else if (!al.n && !al.bad && !L->stop)
 		error(L, L->line, "address file '%s' lists no address", full);
-	else if (!bad)
+	else if (!al.bad && !L->stop)
 		rc = 0;
 out:
-	if (f)
-		fclose(f);
-	if (rc < 0) {
-		free(*v);
-		*v = NULL;
-		*n = 0;
-	}
-	free(line);
+	pc_rdfile_close(f);
+	if (rc < 0)
+		free(al.v);
+	*v = rc < 0 ? NULL : al.v;
+	*n = rc < 0 ? 0 : al.n;
 	free(full);
 	return rc;
 }
@@ -538,11 +615,16 @@ static int handler(void *user, const char *section, const char *name, const char
 /* The next line without its line end, or NULL at the end; *len its length. */
 static char *next_raw(struct loader *L, size_t *len)
 {
+	char *line = L->buf;
+
 	if (L->f) {
-		ssize_t n = getline(&L->buf, &L->bufcap, L->f);
-		if (n < 0)
+		int rc = pc_rdfile_line(L->f, &line, len);
+		if (rc < 0)
+			L->read_err = errno ? errno : EIO;
+		if (rc <= 0)
 			return NULL;
-		*len = (size_t)n;
+		if (*len > READ_LINE_MAX)
+			return line; /* cut: too long whatever it ends with */
 	} else {
 		if (!*L->str)
 			return NULL;
@@ -559,10 +641,11 @@ static char *next_raw(struct loader *L, size_t *len)
 		L->buf[n] = '\0';
 		L->str += n;
 		*len = n;
+		line = L->buf;
 	}
-	while (*len && (L->buf[*len - 1] == '\n' || L->buf[*len - 1] == '\r'))
-		L->buf[--*len] = '\0';
-	return L->buf;
+	while (*len && (line[*len - 1] == '\n' || line[*len - 1] == '\r'))
+		line[--*len] = '\0';
+	return line;
 }
 
 static const char *header(struct loader *L, char *line)
@@ -588,12 +671,12 @@ static const char *header(struct loader *L, char *line)
 /* What inih gets for this line: the line, or "" when it is handled here. */
 static const char *classify(struct loader *L, char *line, size_t len)
 {
-	if (strlen(line) != len) {
-		error(L, L->line, "line contains a NUL byte");
-		return "";
-	}
 	if (len > MAX_LINE) {
 		error(L, L->line, "line is too long (%zu bytes, at most %d)", len, MAX_LINE);
+		return "";
+	}
+	if (strlen(line) != len) {
+		error(L, L->line, "line contains a NUL byte");
 		return "";
 	}
 	if (L->line == 1 && !strncmp(line, "\xEF\xBB\xBF", 3))
@@ -615,7 +698,7 @@ static char *reader(char *str, int num, void *stream)
 {
 	struct loader *L = stream;
 	size_t len;
-	char *line = next_raw(L, &len);
+	char *line = L->stop ? NULL : next_raw(L, &len);
 
 	if (!line)
 		return NULL;
@@ -631,9 +714,37 @@ static char *reader(char *str, int num, void *stream)
 
 /* ---- entry points ---- */
 
+/* The index a policy compiles to stays within PC_ENTRIES_MAX entries. */
+static void check_budget(struct loader *L)
+{
+	size_t n;
+	const struct pc_rule *r = pc_policy_rules(L->p, &n);
+	unsigned long long total = 0, max = PC_ENTRIES_MAX;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned long long e = r[i].enabled ? pc_budget_entries(&r[i]) : 0;
+
+		total = total + e < total ? ULLONG_MAX : total + e;
+		if (e > max) {
+			error(L, r[i].line, "rule '%s' expands to %llu index entries (address pairs x "
+			      "port and icmp-type elements), more than the %llu a policy may have",
+			      r[i].name, e, max);
+			return;
+		}
+		if (total > max) {
+			error(L, r[i].line, "the enabled rules up to '%s' expand to %llu index entries, "
+			      "more than the %llu a policy may have", r[i].name, total, max);
+			return;
+		}
+	}
+}
+
 static struct pc_policy *load(struct loader *L)
 {
 	size_t before = pc_diag_errors(L->diag);
+	char why[64];
+
+	L->base_errors = before;
 
 	L->p = pc_policy_new();
 	if (!L->p) {
@@ -642,8 +753,11 @@ static struct pc_policy *load(struct loader *L)
 	}
 	int rc = ini_parse_stream(reader, L, handler, L);
 	end_section(L);
-	if (L->f && ferror(L->f))
-		error(L, 0, "read error: %s", strerror(errno));
+	if (pc_diag_errors(L->diag) == before)
+		check_budget(L);
+	if (L->read_err)
+		error(L, 0, "read error: %s", file_error(L->read_err, PC_POLICY_FILE_MAX, why,
+							  sizeof(why)));
 	else if (rc > 0 && pc_diag_errors(L->diag) == before)
 		error(L, rc, "syntax error");
 	else if (rc < 0)
@@ -669,14 +783,17 @@ struct pc_policy *pc_policy_load(const char *path, struct pc_diag *diag)
 	}
 	L.dir = strdup(dirname(copy));
 	free(copy);
-	L.f = fopen(path, "re");
+	L.f = pc_rdfile_open(path, PC_POLICY_FILE_MAX, READ_LINE_MAX);
 	if (!L.f) {
-		pc_diag_add(diag, PC_DIAG_ERROR, path, 0, "cannot open: %s", strerror(errno));
+		char why[64];
+
+		pc_diag_add(diag, PC_DIAG_ERROR, path, 0, "cannot open: %s",
+			    file_error(errno, PC_POLICY_FILE_MAX, why, sizeof(why)));
 		free(L.dir);
 		return NULL;
 	}
 	p = load(&L);
-	fclose(L.f);
+	pc_rdfile_close(L.f);
 	if (p && !(p->path = strdup(path))) {
 		pc_policy_free(p);
 		pc_diag_add(diag, PC_DIAG_ERROR, path, 0, "out of memory");

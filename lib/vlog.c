@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,6 +14,11 @@
 #include "addr.h"
 
 #define NS_PER_SEC 1000000000ull
+/* A string value is cut (and ends in "...") where it would take the line
+ * past VALUE_END: the keys after it still fit, so no line is ever cut in
+ * an escape, without its closing quote or its closing brace. */
+#define TAIL_RESERVE 384
+#define VALUE_END (PC_VLOG_LINE_MAX - 2 - TAIL_RESERVE)
 
 struct pc_vlog {
 	struct pc_vlog_cfg cfg;
@@ -92,6 +98,16 @@ static void sb_hex2(struct sbuf *b, const char *prefix, unsigned char c)
 	sb_putc(b, hex[c & 15]);
 }
 
+/* Whether the next n bytes of a free-text value fit before VALUE_END;
+ * when not, the value ends in "...". */
+static bool sb_room(struct sbuf *b, size_t n)
+{
+	if (b->len + n <= VALUE_END)
+		return true;
+	sb_puts(b, "...");
+	return false;
+}
+
 /* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
@@ -122,48 +138,59 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-/* A JSON string body: control characters and invalid UTF-8 bytes escaped. */
-static void sb_json_str(struct sbuf *b, const char *str)
+/* The bytes a JSON string body writes for s[i] (n bytes in all): 2 with
+ * *esc, a named escape; 6, a \u00XX escape; else that many bytes as they are. */
+static size_t json_piece(const unsigned char *s, size_t i, size_t n, const char **esc)
+{
+	static const char *const named[256] = { ['"'] = "\\\"", ['\\'] = "\\\\",
+						['\n'] = "\\n", ['\t'] = "\\t", ['\r'] = "\\r" };
+	unsigned char c = s[i];
+	size_t u = 1;
+
+	*esc = named[c];
+	if (*esc)
+		return 2;
+	if (c < 0x20 || c == 0x7f || (c >= 0x80 && !(u = utf8_len(s + i, n - i))))
+		return 6; /* \u00XX; an invalid byte read as Latin-1 */
+	return c >= 0x80 ? u : 1;
+}
+
+/* A JSON string body: control characters and invalid UTF-8 bytes escaped;
+ * free text is cut at VALUE_END. */
+static void sb_json_str(struct sbuf *b, const char *str, bool free_text)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t n = strlen(str), i = 0;
 
 	while (i < n) {
-		unsigned char c = s[i];
-		size_t u;
+		const char *esc;
+		size_t k = json_piece(s, i, n, &esc);
 
-		if (c == '"' || c == '\\') {
-			sb_putc(b, '\\');
-			sb_putc(b, (char)c);
-		} else if (c == '\n') {
-			sb_puts(b, "\\n");
-		} else if (c == '\t') {
-			sb_puts(b, "\\t");
-		} else if (c == '\r') {
-			sb_puts(b, "\\r");
-		} else if (c < 0x20 || c == 0x7f) {
-			sb_hex2(b, "\\u00", c);
-		} else if (c >= 0x80 && (u = utf8_len(s + i, n - i)) > 0) {
-			sb_putn(b, str + i, u);
-			i += u;
-			continue;
-		} else if (c >= 0x80) {
-			sb_hex2(b, "\\u00", c); /* an invalid byte, read as Latin-1 */
-		} else {
-			sb_putc(b, (char)c);
-		}
-		i++;
+		if (free_text && !sb_room(b, k))
+			return;
+		if (esc)
+			sb_puts(b, esc);
+		else if (k == 6)
+			sb_hex2(b, "\\u00", s[i]);
+		else
+			sb_putn(b, str + i, k);
+		i += k == 6 || esc ? 1 : k;
 	}
 }
 
-/* A quoted text-format value: '"' and '\' escaped, control bytes as \xHH. */
-static void sb_text_str(struct sbuf *b, const char *str)
+/* A text-format value: '"' and '\' escaped, control bytes as \xHH; free
+ * text is cut at VALUE_END. */
+static void sb_text_str(struct sbuf *b, const char *str, bool free_text)
 {
 	for (const unsigned char *s = (const unsigned char *)str; *s; s++) {
-		if (*s == '"' || *s == '\\') {
+		bool ctl = *s < 0x20 || *s == 0x7f, quote = *s == '"' || *s == '\\';
+
+		if (free_text && !sb_room(b, ctl ? 4 : quote ? 2 : 1))
+			return;
+		if (quote) {
 			sb_putc(b, '\\');
 			sb_putc(b, (char)*s);
-		} else if (*s < 0x20 || *s == 0x7f) {
+		} else if (ctl) {
 			sb_hex2(b, "\\x", *s);
 		} else {
 			sb_putc(b, (char)*s);
@@ -186,21 +213,22 @@ static void kv_key(struct sbuf *b, enum pc_log_format fmt, const char *key)
 	b->fields++;
 }
 
-/* A string value; quoted in text only when quote is set. */
+/* A string value; quote: free text, quoted in text format and cut at
+ * VALUE_END. */
 static void kv_str(struct sbuf *b, enum pc_log_format fmt, const char *key, const char *val,
 		   bool quote)
 {
 	kv_key(b, fmt, key);
 	if (fmt == PC_LOGF_JSON) {
 		sb_putc(b, '"');
-		sb_json_str(b, val);
+		sb_json_str(b, val, quote);
 		sb_putc(b, '"');
 	} else if (quote) {
 		sb_putc(b, '"');
-		sb_text_str(b, val);
+		sb_text_str(b, val, true);
 		sb_putc(b, '"');
 	} else {
-		sb_text_str(b, val);
+		sb_text_str(b, val, false);
 	}
 }
 
@@ -373,9 +401,26 @@ static void report_suppressed(struct pc_vlog *vl)
 	vl->due_ns = 0;
 }
 
+/* Opens the log file for appending: never through a symlink (the daemon is
+ * root; an attacker's link could point anywhere), never blocking on a FIFO,
+ * and only a regular file. Returns a descriptor, or -1 with errno. */
 static int open_file(const char *path)
 {
-	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW |
+			  O_NONBLOCK, 0640);
+	struct stat sb;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		int err = errno;
+
+		close(fd);
+		errno = S_ISREG(sb.st_mode) ? err : EINVAL;
+		return -1;
+	}
+	return fd;
 }
 
 struct pc_vlog *pc_vlog_new(const struct pc_vlog_cfg *cfg)

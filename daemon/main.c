@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "notify.h"
+#include "pidfile.h"
 
 static void usage(FILE *f)
 {
@@ -56,17 +57,8 @@ static void make_parents(const char *path)
 
 static int pidfile_write(const char *path)
 {
-	char buf[32];
-	int fd, len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-
 	make_parents(path);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0)
-		return -1;
-	if (write(fd, buf, (size_t)len) != len) {
-		close(fd);
-		return -1;
-	}
-	return close(fd);
+	return pc_pidfile_write(path, (long)getpid());
 }
 
 /* path as an absolute path: its directory resolved (realpath), its file
@@ -84,19 +76,6 @@ static char *absolute_path(const char *path)
 	free(dir);
 	free(real);
 	return out;
-}
-
-/* Removes path when it still names this process. */
-static void pidfile_remove(const char *path)
-{
-	char buf[32] = "";
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return;
-	if (fgets(buf, sizeof(buf), f) && strtol(buf, NULL, 10) == (long)getpid())
-		unlink(path);
-	fclose(f);
 }
 
 /* The log's copy of the daemon's own messages into a log file. */
@@ -242,7 +221,7 @@ static void shut_down(struct pc_daemon *d)
 	d->chores = NULL;
 	pc_daemon_write_status(d, false);
 	if (d->pid_file && *d->pid_file)
-		pidfile_remove(d->pid_file);
+		pc_pidfile_remove(d->pid_file, (long)getpid()); /* only when it still names us */
 	pc_log_info("stopped: %llu packets, %llu permitted, %llu denied",
 		    (unsigned long long)tot.packets, (unsigned long long)tot.permitted,
 		    (unsigned long long)tot.denied);

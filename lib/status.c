@@ -240,7 +240,8 @@ int pc_status_write(const char *path, const struct pc_status *st)
 /* The whole file, NUL-terminated; NULL with errno. */
 static char *read_text(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO planted at the path must not hang the reader */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	char *buf = NULL;
 	struct stat sb;
 	size_t got = 0;
@@ -250,6 +251,10 @@ static char *read_text(const char *path)
 		return NULL;
 	if (fstat(fd, &sb) < 0)
 		goto fail;
+	if (!S_ISREG(sb.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
 	if (sb.st_size > STATUS_MAX_BYTES) {
 		errno = EFBIG;
 		goto fail;

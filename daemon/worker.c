@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <time.h>
@@ -151,9 +152,14 @@ int pc_workers_start(struct pc_workers *ws, struct pc_queue **queues)
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (size_t i = 0; i < ws->n && !err; i++) {
+		char name[16];
+
 		ws->th[i].q = queues[i];
-		if (!(err = pthread_create(&ws->th[i].tid, NULL, run, &ws->th[i])))
-			ws->th[i].started = true;
+		if ((err = pthread_create(&ws->th[i].tid, NULL, run, &ws->th[i])))
+			break;
+		ws->th[i].started = true;
+		snprintf(name, sizeof(name), "pcd-queue-%u", pc_queue_num(queues[i]));
+		pthread_setname_np(ws->th[i].tid, name); /* ps -L, top -H; a failure is harmless */
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {

@@ -27,8 +27,8 @@ void pc_workers_free(struct pc_workers *ws);
 /* Worker i's state: the handler argument of queue i (pc_decide). */
 struct pc_worker *pc_workers_state(struct pc_workers *ws, size_t i);
 
-/* Starts one thread per queue (queues[i] for worker i), every signal
- * blocked in them. Until then the caller may serve the queues itself (the
+/* Starts one thread per queue (queues[i] for worker i, named
+ * "pcd-queue-NUM"), every signal blocked in them. Until then the caller may serve the queues itself (the
  * state's table is the table in service). Returns 0, or -1 with errno
  * (threads already started are stopped). */
 int pc_workers_start(struct pc_workers *ws, struct pc_queue **queues);

@@ -870,6 +870,11 @@ int pc_logread_parse(const char *line, size_t len, int64_t now, struct pc_logrec
 		len--;
 	if (len > PC_LOGREAD_LINE_MAX)
 		return fail(&ps, "line longer than %d bytes", PC_LOGREAD_LINE_MAX);
+	/* anyone can write to syslog, and accepted lines are printed as they are:
+	 * no raw control byte anywhere, the prefix the parser skips included */
+	for (size_t i = 0; i < len; i++)
+		if (is_ctl(line[i]) && line[i] != '\t')
+			return fail(&ps, "control character in the line");
 	while (len && (*line == ' ' || *line == '\t')) {
 		line++;
 		len--;

@@ -53,7 +53,7 @@ struct pc_logrec {
  * ignored; nothing past line + len is read). now (unix seconds) places a
  * prefix date without a year ("Nov 28 13:00:00") in the right year.
  * Every key must be known, given once, and valid; the keys a record needs
- * must all be there. Returns 0, or -1 with a short reason in err (errlen
+ * must all be there; no raw control byte but a tab may be anywhere. Returns 0, or -1 with a short reason in err (errlen
  * bytes) and *rec unspecified. */
 int pc_logread_parse(const char *line, size_t len, int64_t now, struct pc_logrec *rec,
 		     char *err, size_t errlen);

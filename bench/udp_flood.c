@@ -370,6 +370,14 @@ static bool in_window(const struct receiver *r, uint64_t t)
 	return t >= lo && (!r->window_ns || t <= lo + r->window_ns);
 }
 
+/* now - sent in ns, clamped to what a sample holds. */
+static uint32_t latency_ns(uint64_t now, uint64_t sent)
+{
+	if (now <= sent)
+		return 0;
+	return now - sent < UINT32_MAX ? (uint32_t)(now - sent) : UINT32_MAX;
+}
+
 static void account(struct receiver *r, unsigned pi, const uint8_t *buf, size_t len, uint64_t t)
 {
 	struct port_stats *st = &r->st[pi];
@@ -394,8 +402,7 @@ static void account(struct receiver *r, unsigned pi, const uint8_t *buf, size_t 
 		return;
 	r->in_window++;
 	if (r->nlat < MAX_SAMPLES)
-		r->lat[r->nlat++] = t > pr.sent_ns && t - pr.sent_ns < UINT32_MAX ?
-				    (uint32_t)(t - pr.sent_ns) : t > pr.sent_ns ? UINT32_MAX : 0;
+		r->lat[r->nlat++] = latency_ns(t, pr.sent_ns);
 }
 
 /* Reads what port pi has waiting. */

@@ -3,34 +3,66 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The directory of path must be safe for a file root relies on: owned by
- * root or us, and writable by others only when sticky. Returns 0, or -1
- * with errno. */
+/* A path component nobody but root or us can rename, replace or redirect:
+ * owned by one of us and, when a directory others may write, sticky. */
+static bool component_safe(const struct stat *sb)
+{
+	if (sb->st_uid != 0 && sb->st_uid != geteuid())
+		return false;
+	return S_ISLNK(sb->st_mode) || !(sb->st_mode & (S_IWGRP | S_IWOTH)) ||
+	       (sb->st_mode & S_ISVTX);
+}
+
+/* Checks name (lstat, or stat when follow is set). Returns 0, or -1 with
+ * errno (EPERM: not safe). */
+static int check(const char *name, bool follow)
+{
+	struct stat sb;
+
+	if ((follow ? stat(name, &sb) : lstat(name, &sb)) < 0)
+		return -1;
+	if (component_safe(&sb))
+		return 0;
+	errno = EPERM;
+	return -1;
+}
+
+/* The directory of path (absolute), each component of it as written (a
+ * symlink judged as itself) and the directory it resolves to, must be safe
+ * for a file root relies on. Returns 0, or -1 with errno. */
 static int dir_safe(const char *path)
 {
-	char *copy = strdup(path);
-	struct stat sb;
+	char *dir = strdup(path);
 	int rc = -1;
 
-	if (!copy)
+	if (!dir)
 		return -1;
-	if (stat(dirname(copy), &sb) < 0)
+	errno = EINVAL;
+	if (dir[0] != '/')
 		goto out;
-	errno = EPERM;
-	if (sb.st_uid != 0 && sb.st_uid != geteuid())
-		goto out;
-	if ((sb.st_mode & (S_IWGRP | S_IWOTH)) && !(sb.st_mode & S_ISVTX))
-		goto out;
-	rc = 0;
+	*strrchr(dir, '/') = '\0';
+	for (char *s = dir + 1; *dir; s++) {
+		char c = *s;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*s = '\0';
+		if (check(dir, false) < 0)
+			goto out;
+		*s = c;
+		if (!c)
+			break;
+	}
+	rc = check(*dir ? dir : "/", true);
 out:
-	free(copy);
+	free(dir);
 	return rc;
 }
 

@@ -4,10 +4,11 @@
 #ifndef PC_PIDFILE_H
 #define PC_PIDFILE_H
 
-/* Writes "PID\n" to path atomically (a new file in the same directory,
- * then rename). Refuses a directory that others may write to and that is
- * not sticky (they could swap the file afterwards) or that belongs to
- * another user. Returns 0, or -1 with errno (EPERM: such a directory). */
+/* Writes "PID\n" to path (absolute) atomically: a new file in the same
+ * directory, then rename. Refuses a directory, or any directory or symlink
+ * on the way to it, that belongs to another user or that others may write
+ * without the sticky bit: they could swap the file or redirect the path.
+ * Returns 0, or -1 with errno (EPERM: such a path; EINVAL: relative). */
 int pc_pidfile_write(const char *path, long pid);
 
 /* Removes path when it is a regular file (not a symlink) that holds pid;

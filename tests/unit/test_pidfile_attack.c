@@ -177,6 +177,38 @@ START_TEST(unsafe_directory)
 }
 END_TEST
 
+/* Higher up the path: a directory of another user (who could rename what
+ * is below it) or a symlink of another user (who could point it anywhere). */
+START_TEST(unsafe_ancestors)
+{
+	char theirs[PATH_MAX], sub[PATH_MAX], link[PATH_MAX], path[PATH_MAX];
+
+	if (geteuid() != 0) {
+		printf("test_pidfile_attack: not root, the ancestor checks did not run\n");
+		return;
+	}
+	path_in("theirs", theirs, sizeof(theirs));
+	path_in("theirs/sub", sub, sizeof(sub));
+	ck_assert_int_eq(mkdir(theirs, 0755), 0);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	ck_assert_int_eq(chown(theirs, 65534, 65534), 0);
+	path_in("theirs/sub/p.pid", path, sizeof(path));
+	ck_assert_int_eq(pc_pidfile_write(path, 4242), -1);
+	ck_assert_int_eq(errno, EPERM);
+	ck_assert_int_eq(access(path, F_OK), -1);
+
+	path_in("link", link, sizeof(link));
+	ck_assert_int_eq(symlink(dir, link), 0);
+	path_in("link/p.pid", path, sizeof(path));
+	ck_assert_int_eq(pc_pidfile_write(path, 4242), 0); /* root's link: fine */
+	ck_assert_int_eq(lchown(link, 65534, 65534), 0);
+	ck_assert_int_eq(pc_pidfile_write(path, 4343), -1);
+	ck_assert_int_eq(errno, EPERM);
+	ck_assert_int_eq(pc_pidfile_write("relative.pid", 1), -1);
+	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
 /* Removal only of our own regular file; a FIFO never blocks it. */
 START_TEST(remove_only_ours)
 {
@@ -214,6 +246,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, fifo_planted);
 	tcase_add_test(tc, hardlink_planted);
 	tcase_add_test(tc, unsafe_directory);
+	tcase_add_test(tc, unsafe_ancestors);
 	tcase_add_test(tc, remove_only_ours);
 	suite_add_tcase(s, tc);
 	return s;

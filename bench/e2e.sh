@@ -12,8 +12,11 @@
 #     (d1) iptables, a linear chain of 1,000 "-s NET -j DROP" rules, then ACCEPT
 #     (d2) the same with 10,000 rules
 # For every case and round: delivered packets/s (what the receiver got in a
-# fixed window while the sender offered more than the path takes) and the
-# one-way latency p50/p99 at a moderate fixed rate. Then reload under load
+# fixed window while the sender sent as fast as it could), the CPU time per
+# delivered packet (sender, receiver and the NFQUEUE program; less noisy than
+# the rates on a shared machine) and the one-way latency p50/p99 at a
+# moderate fixed rate. docs/performance.md explains the method and the
+# numbers. Then reload under load
 # (item 3): portcullisd on a 100,000-rule policy A, RELOADS SIGHUPs
 # alternating A and B while traffic flows at RELOAD_RATE to port P1 (both
 # permit it) and P2 (both deny it): reload time, packets of P1 lost (by

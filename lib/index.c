@@ -1,31 +1,41 @@
 /* index.c - the compiled rule table
  *
  * Every enabled rule is expanded into one entry per (remote, local) address
- * element pair of a compatible family ("any" joins both families) and filed
- * under its leaf (family, remote prefix, local prefix). Per family, a hash
- * keyed by (remote plen, masked remote address) finds a remote node, which
- * lists the local prefix lengths present under it and holds the leaf of
- * local "any"; a second hash keyed by (remote node, local plen, masked
- * local address) finds the other leaves. A lookup hashes the remote prefix
- * lengths present, longest first, skips those a small bit filter rules
- * out, probes the rest, and under each hit tries the local lengths, longest
- * first: the first leaf with a matching rule decides, since the two address
- * lengths are the most significant keys.
+ * element pair of a compatible family ("any" joins both families) and per
+ * local-port x remote-port x icmp element. Per family, the entries are
+ * filed under a node per remote prefix, and the remote prefixes go into a
+ * longest-prefix-match table (lpm.h) whose answer is the longest matching
+ * node; each node links to the next shorter remote prefix holding it, the
+ * node of remote "any" last, so a lookup walks exactly the matching remote
+ * prefixes, longest first, and never probes a length that is absent. The
+ * first node with a matching entry decides, since the remote length is the
+ * most significant key.
  *
- * A leaf holds one group per protocol named by its rules plus one for
- * "any"; the exact group is asked first. Within a group the entries (one
- * per local-port x remote-port x icmp element of a rule) are ranked once
- * by the rest of the order: local-port width, remote-port width, icmp, a
- * direction given, deny, rule index. A group has a precomputed answer per
+ * Nodes and leaves are records in one array of 64-bit words, addressed by
+ * 32-bit offsets, each starting with its parent link. A node with few
+ * entries (FLAT_MAX) lists them ranked by the rest of the order (local
+ * length, protocol given, local-port width, remote-port width, icmp, a
+ * direction given, deny, rule index) and the first that matches decides:
+ * a short scan of adjacent words. A bigger node either holds its groups
+ * (below) when all its local prefixes are "any", or a block of local
+ * address intervals (lpm.h) that yields the longest matching leaf, each
+ * leaf linking to the next shorter local prefix; a leaf is a short ranked
+ * list or groups in turn.
+ *
+ * Groups: one per protocol named by the leaf's rules plus one for "any";
+ * the exact group is asked first. Within a group the entries are ranked
+ * once by the rest of the order. A group has a precomputed answer per
  * packet direction for packets only entries without ports and icmp types
  * can match, port tiers (local-port elementary intervals, each pointing at
  * a remote-port interval table with an answer per direction in each cell)
  * and an icmp part ((type,code) keys, type keys, any), each precomputed
  * from every entry it can see; the answers are rule indices.
  *
- * The lookup cost depends on the number of distinct prefix lengths (at most
- * 33 or 129) and, for pathologically nested port ranges only, on the number
- * of tiers (see TIER_MIN), never on the number of rules. Nothing allocates.
+ * The lookup cost depends on the number of matching remote and local
+ * prefixes (at most 33 or 129 each), logarithmically on the number of
+ * address intervals in a bucket, and, for pathologically nested port
+ * ranges only, on the number of tiers (see TIER_MIN), never linearly on
+ * the number of rules. Nothing allocates.
  */
 #include "index.h"
 
@@ -36,10 +46,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lpm.h"
 #include "rule.h"
 
 #define NONE UINT32_MAX
-#define NOSLOT UINT64_MAX
 #define PROTO_ANYKEY 256
 #define NDIR 2
 
@@ -53,28 +63,30 @@
 #define TIER_PER_ENTRY 32
 #define MAX_TIERS UINT16_MAX
 
-#define LPL_INLINE 4
+/* Nodes and leaves of at most FLAT_MAX entries list them; bigger ones use
+ * groups, whose lookup does not grow with the entries. */
+#define FLAT_MAX 8
 
-/* The local prefix lengths under a remote prefix, longest first, are kept
- * in the node when few, else in famtab.lpl. The leaf of local "any" is
- * kept in the node itself: its groups grp[any_off .. any_off + n_any). */
-struct rnode {
-	union {
-		uint32_t off;
-		uint8_t in[LPL_INLINE];
-	} lpl;
-	uint32_t any_off;
-	uint16_t n_any;
-	uint8_t rplen;
-	uint8_t n_lpl;
-};
+/* A record's first word: parent | kind << 32 | count << 40. A FLAT record
+ * is followed by count entries, a GROUPS record by the offset of its count
+ * groups, a TREE node by a block of local address intervals (lpm.h) whose
+ * values are leaves. */
+#define REC_FLAT 0
+#define REC_GROUPS 1
+#define REC_TREE 2
+#define REC_COUNT_MAX 0xffffff
 
-struct leaf {
-	uint32_t rnode;
-	uint32_t grp_off; /* groups sorted by protocol, "any" last */
-	uint16_t n_grp;
-	uint8_t lplen;
-};
+/* A listed entry: rule | proto << 32 | flags << 40 | local plen << 48 |
+ * proto mask << 56 (0xff when the rule names a protocol), then a word of
+ * ports (llo | lhi << 16 | rlo << 32 | rhi << 48) or icmp (type | code << 8)
+ * with F_PORTS or F_ICMP, then the local address key (kw words) with
+ * F_LOCAL. */
+#define F_NOT_IN 0x01
+#define F_NOT_OUT 0x02
+#define F_PORTS 0x04
+#define F_ICMP 0x08
+#define F_CODE 0x10
+#define F_LOCAL 0x20
 
 struct group {
 	uint32_t plain[NDIR]; /* best rule needing no ports and no icmp type */
@@ -101,30 +113,14 @@ struct icmppart {
 };
 
 struct famtab {
-	unsigned kw;    /* 64-bit words per address key: 1 (v4) or 2 (v6) */
-	unsigned n_rpl;
-	uint8_t rpl[129]; /* remote prefix lengths present, longest first */
-	uint32_t n_rn, n_lf;
-	struct rnode *rn;
-	uint64_t *rkey;
-	uint64_t *rslot; /* hash tag << 32 | node, NOSLOT when empty */
-	uint64_t rmask;
-	unsigned rshift; /* 64 - log2(slots) */
-	uint64_t *filter; /* a bit per hash prefix: some node may have it */
-	unsigned fshift;
-	size_t fwords;
-	struct leaf *lf;
-	uint64_t *lkey;
-	uint64_t *lslot;
-	uint64_t lmask;
-	unsigned lshift;
-	uint8_t *lpl;
-	size_t n_lpl;
+	unsigned kw; /* 64-bit words per address key: 1 (v4) or 2 (v6) */
+	struct pc_lpm remote; /* remote address -> longest matching node */
 };
 
 struct pc_index {
 	struct famtab fam[2];
 	uint64_t mask[129][2]; /* address masks by prefix length */
+	uint64_t *rec;  /* nodes and leaves */
 	struct group *grp;
 	struct tier *tier;
 	uint16_t *lstart;
@@ -217,7 +213,7 @@ static void vec_free(struct vec *v)
 	v->n = v->cap = 0;
 }
 
-/* ---- keys and hashing ---- */
+/* ---- keys ---- */
 
 /* An address as two big-endian words; IPv4 fills the top half of the first. */
 static inline void addr_words(const uint8_t *a, unsigned fam, uint64_t w[2])
@@ -243,64 +239,16 @@ static uint64_t mask_top(unsigned bits)
 	return bits ? UINT64_MAX << (64 - bits) : 0;
 }
 
-/* The key of address words w under mask m (pc_index.mask[plen]). */
-static inline void mask_key(const uint64_t w[2], const uint64_t m[2], uint64_t k[2])
-{
-	k[0] = w[0] & m[0];
-	k[1] = w[1] & m[1];
-}
-
-/* Multiplicative hashing: a table of 2^b slots uses the top b bits as the
- * slot, and the top 32 as the tag kept in the slot. */
-static inline uint64_t hash_key(const uint64_t k[2], uint64_t extra)
-{
-	return k[0] * UINT64_C(0x9E3779B97F4A7C15) ^ k[1] * UINT64_C(0xC2B2AE3D27D4EB4F) ^
-	       (extra + 1) * UINT64_C(0xD6E8FEB86659FD93);
-}
-
-static inline bool key_eq(const uint64_t *stored, const uint64_t k[2], unsigned kw)
-{
-	return stored[0] == k[0] && (kw == 1 || stored[1] == k[1]);
-}
-
-static uint32_t rnode_find(const struct famtab *f, uint64_t h, unsigned plen, const uint64_t k[2])
-{
-	for (uint64_t i = h >> f->rshift;; i = (i + 1) & f->rmask) {
-		uint64_t s = f->rslot[i];
-		uint32_t n = (uint32_t)s;
-
-		if (s == NOSLOT)
-			return NONE;
-		if (s >> 32 == h >> 32 && f->rn[n].rplen == plen && key_eq(f->rkey + n * f->kw, k, f->kw))
-			return n;
-	}
-}
-
-static uint32_t leaf_find(const struct famtab *f, uint32_t node, unsigned plen, const uint64_t k[2])
-{
-	uint64_t h = hash_key(k, (uint64_t)node << 8 | plen);
-
-	for (uint64_t i = h >> f->lshift;; i = (i + 1) & f->lmask) {
-		uint64_t s = f->lslot[i];
-		uint32_t n = (uint32_t)s;
-
-		if (s == NOSLOT)
-			return NONE;
-		if (s >> 32 == h >> 32 && f->lf[n].rnode == node && f->lf[n].lplen == plen &&
-		    key_eq(f->lkey + n * f->kw, k, f->kw))
-			return n;
-	}
-}
-
 /* ---- lookup ---- */
 
 struct query {
 	unsigned d; /* 0 in, 1 out */
 	uint8_t proto;
 	bool ports, icmp;
+	uint8_t reject; /* flags of entries that cannot match */
 	uint16_t lport, rport;
 	uint16_t icmp_tc;
-	uint8_t icmp_type;
+	uint8_t icmp_type, icmp_code;
 };
 
 /* Largest i < n with a[i] <= v; a[0] must be <= v. */
@@ -396,7 +344,7 @@ static const struct group *group_find(const struct group *g, size_t n, unsigned 
 }
 
 /* The deciding rule among groups grp[off .. off + n), or NONE. */
-static uint32_t leaf_query(const struct pc_index *ix, uint32_t off, size_t n, const struct query *q)
+static uint32_t groups_query(const struct pc_index *ix, uint32_t off, size_t n, const struct query *q)
 {
 	const struct group *g = ix->grp + off;
 	const struct group *ex, *any = NULL;
@@ -422,37 +370,72 @@ static void query_init(const struct pc_pkt *pkt, struct query *q)
 	q->proto = pkt->proto;
 	q->ports = !frag && (pkt->flags & PC_PKT_PORTS);
 	q->icmp = !frag && (pkt->flags & PC_PKT_ICMP);
+	q->reject = (uint8_t)((out ? F_NOT_OUT : F_NOT_IN) | (q->ports ? 0 : F_PORTS) |
+			      (q->icmp ? 0 : F_ICMP));
 	q->lport = out ? pkt->sport : pkt->dport;
 	q->rport = out ? pkt->dport : pkt->sport;
 	q->icmp_type = pkt->icmp_type;
+	q->icmp_code = pkt->icmp_code;
 	q->icmp_tc = (uint16_t)(pkt->icmp_type << 8 | pkt->icmp_code);
 }
 
-/* Tries the local prefixes under remote node n, longest first. */
-static uint32_t node_query(const struct pc_index *ix, const struct famtab *f, uint32_t n,
+/* True when the ports or icmp word x of a listed entry admits the packet. */
+static inline bool extra_ok(uint64_t x, unsigned fl, const struct query *q)
+{
+	if (fl & F_PORTS)
+		return q->lport >= (uint16_t)x && q->lport <= (uint16_t)(x >> 16) &&
+		       q->rport >= (uint16_t)(x >> 32) && q->rport <= (uint16_t)(x >> 48);
+	return q->icmp_type == (uint8_t)x && (!(fl & F_CODE) || q->icmp_code == (uint8_t)(x >> 8));
+}
+
+/* The first of the n listed entries at e that matches, or NONE. */
+static uint32_t flat_query(const struct pc_index *ix, unsigned kw, const uint64_t *e, size_t n,
 			   const uint64_t lw[2], const struct query *q)
 {
-	const struct rnode *rn = &f->rn[n];
-	const uint8_t *lpl = rn->n_lpl <= LPL_INLINE ? rn->lpl.in : f->lpl + rn->lpl.off;
+	for (; n; n--) {
+		uint64_t w = *e++;
+		unsigned fl = (unsigned)(w >> 40) & 0xff;
+		const uint64_t *x = e, *m;
 
-	for (unsigned j = 0; j < rn->n_lpl; j++) {
-		unsigned plen = lpl[j];
-		uint64_t k[2];
-		uint32_t lf, r;
-
-		if (!plen) {
-			r = leaf_query(ix, rn->any_off, rn->n_any, q);
-			if (r != NONE)
-				return r;
+		e += ((fl & (F_PORTS | F_ICMP)) != 0) + (fl & F_LOCAL ? kw : 0);
+		if ((fl & q->reject) || ((w >> 32 ^ q->proto) & w >> 56 & 0xff))
 			continue;
+		if ((fl & (F_PORTS | F_ICMP)) && !extra_ok(*x++, fl, q))
+			continue;
+		if (fl & F_LOCAL) {
+			m = ix->mask[w >> 48 & 0xff];
+			if ((lw[0] & m[0]) != x[0] || (kw == 2 && (lw[1] & m[1]) != x[1]))
+				continue;
 		}
-		mask_key(lw, ix->mask[plen], k);
-		lf = leaf_find(f, n, plen, k);
-		if (lf == NONE)
-			continue;
-		r = leaf_query(ix, f->lf[lf].grp_off, f->lf[lf].n_grp, q);
-		if (r != NONE)
-			return r;
+		return (uint32_t)w;
+	}
+	return NONE;
+}
+
+/* The deciding rule of a FLAT or GROUPS record, or NONE. */
+static uint32_t rec_query(const struct pc_index *ix, unsigned kw, const uint64_t *r,
+			  const uint64_t lw[2], const struct query *q)
+{
+	size_t n = r[0] >> 40;
+
+	if ((r[0] >> 32 & 0xff) == REC_FLAT)
+		return flat_query(ix, kw, r + 1, n, lw, q);
+	return groups_query(ix, (uint32_t)r[1], n, q);
+}
+
+/* The deciding rule under the remote node at offset n, or NONE. */
+static uint32_t node_query(const struct pc_index *ix, unsigned kw, uint32_t n, const uint64_t lw[2],
+			   const struct query *q)
+{
+	const uint64_t *r = ix->rec + n;
+
+	if ((r[0] >> 32 & 0xff) != REC_TREE)
+		return rec_query(ix, kw, r, lw, q);
+	for (uint32_t lf = pc_lpm_block_find(r + 1, kw, lw); lf != NONE; lf = (uint32_t)ix->rec[lf]) {
+		uint32_t res = rec_query(ix, kw, ix->rec + lf, lw, q);
+
+		if (res != NONE)
+			return res;
 	}
 	return NONE;
 }
@@ -460,9 +443,7 @@ static uint32_t node_query(const struct pc_index *ix, const struct famtab *f, ui
 long pc_index_lookup(const struct pc_index *ix, const struct pc_pkt *pkt)
 {
 	const struct famtab *f;
-	uint64_t rw[2], lw[2], hash[129];
-	uint8_t live[129];
-	unsigned nlive = 0;
+	uint64_t rw[2], lw[2];
 	struct query q;
 	unsigned fam = pkt->family;
 
@@ -472,30 +453,9 @@ long pc_index_lookup(const struct pc_index *ix, const struct pc_pkt *pkt)
 	query_init(pkt, &q);
 	addr_words(q.d ? pkt->dst : pkt->src, fam, rw);
 	addr_words(q.d ? pkt->src : pkt->dst, fam, lw);
-	/* Hash every remote length first, skip those the filter rules out,
-	 * and fetch the slots of the others at once: their misses overlap. */
-	for (unsigned i = 0; i < f->n_rpl; i++) {
-		uint64_t k[2], h, b;
+	for (uint32_t n = pc_lpm_find(&f->remote, rw); n != NONE; n = (uint32_t)ix->rec[n]) {
+		uint32_t r = node_query(ix, f->kw, n, lw, &q);
 
-		mask_key(rw, ix->mask[f->rpl[i]], k);
-		h = hash_key(k, f->rpl[i]);
-		b = h >> f->fshift;
-		if (!(f->filter[b / 64] >> (b % 64) & 1))
-			continue;
-		__builtin_prefetch(&f->rslot[h >> f->rshift]);
-		live[nlive] = (uint8_t)i;
-		hash[nlive++] = h;
-	}
-	for (unsigned j = 0; j < nlive; j++) {
-		unsigned plen = f->rpl[live[j]];
-		uint64_t k[2];
-		uint32_t n, r;
-
-		mask_key(rw, ix->mask[plen], k);
-		n = rnode_find(f, hash[j], plen, k);
-		if (n == NONE)
-			continue;
-		r = node_query(ix, f, n, lw, &q);
 		if (r != NONE)
 			return r;
 	}
@@ -520,12 +480,19 @@ struct ae {
 #define KIND_PORTS 1
 #define KIND_ICMP 2
 
-/* One element combination of a rule within a protocol group. */
+/* One element combination of a rule, with its local prefix when listed. */
 struct ent {
+	uint64_t lk[2];
 	uint32_t rule, lw, rw;
-	uint16_t llo, lhi, rlo, rhi;
+	uint16_t llo, lhi, rlo, rhi, proto;
 	int16_t itype, icode;
-	uint8_t ilev, dspec, deny, dmask, kind;
+	uint8_t ilev, dspec, deny, dmask, kind, lplen;
+};
+
+/* The groups of a leaf: grp[grp_off .. grp_off + n_grp). */
+struct grpref {
+	uint32_t grp_off;
+	uint16_t n_grp;
 };
 
 /* A ports entry as a tier sees it: its rank and the directions it may win. */
@@ -553,12 +520,12 @@ struct builder {
 	size_t n_rules;
 	/* the table being built */
 	struct vec grp, tier, lstart, lcell, cstart, cell, icmp, ent_rule;
-	struct vec rn, rkey, lf, lkey, lpl;
+	struct vec rec;
 	/* scratch */
 	struct vec ae, lrules, grules, ents, pes, bounds, evs, acts, rb, rcell, nx, rstart, ref, hb, ikeys;
-	struct vec rvals, rr, pos, hb2;
+	struct vec rvals, rr, pos, hb2, npfx, lpfx, ivs, par;
 	struct vec anyany; /* the rules of the first family's any/any leaf */
-	struct leaf anyany_leaf;
+	struct grpref anyany_leaf;
 	bool anyany_set;
 };
 
@@ -1192,6 +1159,11 @@ static bool elems_can_match(const struct pc_portrange *lp, const struct pc_portr
 	       !(ic->type == PC_ICMP_ANY && ic->code != PC_ICMP_ANY);
 }
 
+static unsigned proto_key(const struct pc_rule *r)
+{
+	return r->proto == PC_PROTO_ANY ? PROTO_ANYKEY : (unsigned)r->proto;
+}
+
 /* Adds the entries of rule ri for every lport x rport x icmp element. */
 static int expand_rule(struct builder *b, uint32_t ri)
 {
@@ -1209,11 +1181,11 @@ static int expand_rule(struct builder *b, uint32_t ri)
 				e = vec_add(&b->ents, 1);
 				if (!e)
 					return -1;
-				*e = (struct ent){ ri, lp->hi - lp->lo + 1u, rp->hi - rp->lo + 1u,
-						   lp->lo, lp->hi, rp->lo, rp->hi, ic->type, ic->code,
-						   (uint8_t)icmp_level_of(ic), r->dir != PC_DIR_BOTH,
-						   r->action == PC_DENY, (uint8_t)r->dir,
-						   (uint8_t)ent_kind(lp, rp, ic) };
+				*e = (struct ent){ { 0, 0 }, ri, lp->hi - lp->lo + 1u, rp->hi - rp->lo + 1u,
+						   lp->lo, lp->hi, rp->lo, rp->hi, (uint16_t)proto_key(r),
+						   ic->type, ic->code, (uint8_t)icmp_level_of(ic),
+						   r->dir != PC_DIR_BOTH, r->action == PC_DENY, (uint8_t)r->dir,
+						   (uint8_t)ent_kind(lp, rp, ic), 0 };
 			}
 	return 0;
 }
@@ -1269,15 +1241,10 @@ static int build_group(struct builder *b, unsigned proto, const uint32_t *rules,
 	return 0;
 }
 
-static unsigned proto_key(const struct pc_rule *r)
-{
-	return r->proto == PC_PROTO_ANY ? PROTO_ANYKEY : (unsigned)r->proto;
-}
-
 /* Builds the groups of a leaf from its address pairs a[0..n). */
 /* The leaf of remote and local "any" has, in most policies, the same rules
  * in both families: the second family reuses the groups of the first. */
-static bool shared_anyany(struct builder *b, struct leaf *lf, const uint64_t *pr, size_t n)
+static bool shared_anyany(struct builder *b, struct grpref *lf, const uint64_t *pr, size_t n)
 {
 	if (!b->anyany_set || b->anyany.n != n || memcmp(b->anyany.p, pr, n * sizeof *pr))
 		return false;
@@ -1286,7 +1253,7 @@ static bool shared_anyany(struct builder *b, struct leaf *lf, const uint64_t *pr
 	return true;
 }
 
-static int keep_anyany(struct builder *b, const struct leaf *lf, const uint64_t *pr, size_t n)
+static int keep_anyany(struct builder *b, const struct grpref *lf, const uint64_t *pr, size_t n)
 {
 	uint64_t *keep = vec_scratch(&b->anyany, n);
 
@@ -1299,7 +1266,7 @@ static int keep_anyany(struct builder *b, const struct leaf *lf, const uint64_t 
 }
 
 /* Builds the groups of a leaf from its address pairs a[0..n). */
-static int build_leaf(struct builder *b, struct leaf *lf, const struct ae *a, size_t n)
+static int build_leaf(struct builder *b, struct grpref *lf, const struct ae *a, size_t n)
 {
 	uint64_t *pr = vec_scratch(&b->lrules, n);
 	uint32_t *rules = vec_scratch(&b->grules, n);
@@ -1339,69 +1306,217 @@ static bool same_local(const struct ae *x, const struct ae *y)
 	return x->lplen == y->lplen && x->lk[0] == y->lk[0] && x->lk[1] == y->lk[1];
 }
 
-static int push_key(struct vec *v, const uint64_t k[2], unsigned kw)
+/* The entries of the address pairs a[0..n) (sorted, see ae_cmp) into
+ * b->ents with their local prefixes. Returns 0, 1 when there are more than
+ * FLAT_MAX (then b->ents is incomplete), or -1 with errno. */
+static int expand_pairs(struct builder *b, const struct ae *a, size_t n)
 {
-	uint64_t *w = vec_add(v, kw);
+	b->ents.n = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t e0 = b->ents.n;
 
+		if (i && a[i].rule == a[i - 1].rule && same_local(&a[i], &a[i - 1]))
+			continue;
+		if (expand_rule(b, a[i].rule) < 0)
+			return -1;
+		for (size_t j = e0; j < b->ents.n; j++) {
+			struct ent *e = VAT(b->ents, struct ent) + j;
+
+			e->lplen = a[i].lplen;
+			memcpy(e->lk, a[i].lk, sizeof e->lk);
+		}
+		if (b->ents.n > FLAT_MAX)
+			return 1;
+	}
+	return 0;
+}
+
+/* The whole order within a node: local length, protocol given, the rest. */
+static int flat_cmp(const void *a, const void *b)
+{
+	const struct ent *x = a, *y = b;
+
+	if (x->lplen != y->lplen)
+		return x->lplen > y->lplen ? -1 : 1;
+	if ((x->proto == PROTO_ANYKEY) != (y->proto == PROTO_ANYKEY))
+		return x->proto == PROTO_ANYKEY ? 1 : -1;
+	return ent_cmp(a, b);
+}
+
+/* Appends a record of kind with count and words after its first word, the
+ * parent unset (NONE). Returns its offset, or -1 with errno. */
+static long rec_add(struct builder *b, unsigned kind, size_t count, size_t words)
+{
+	size_t off = b->rec.n;
+	uint64_t *w;
+
+	if (count > REC_COUNT_MAX || off + 1 + words >= NONE) {
+		errno = E2BIG;
+		return -1;
+	}
+	w = vec_add(&b->rec, 1 + words);
 	if (!w)
 		return -1;
-	memcpy(w, k, kw * sizeof *w);
-	return 0;
+	w[0] = NONE | (uint64_t)kind << 32 | (uint64_t)count << 40;
+	return (long)off;
 }
 
-/* Sets the node's local prefix lengths (l[0..n), shortest first). */
-static int node_lpls(struct builder *b, struct rnode *rn, const uint8_t *l, unsigned n)
+static void rec_parent(struct builder *b, uint32_t off, uint32_t parent)
 {
-	uint8_t *dst = rn->lpl.in;
+	uint64_t *w = VAT(b->rec, uint64_t) + off;
 
-	rn->n_lpl = (uint8_t)n;
-	if (n > LPL_INLINE) {
-		rn->lpl.off = (uint32_t)b->lpl.n;
-		dst = vec_add(&b->lpl, n);
-		if (!dst)
-			return -1;
+	*w = (*w & ~(uint64_t)UINT32_MAX) | parent;
+}
+
+static size_t ent_words(const struct ent *e, unsigned kw, bool local)
+{
+	return 1 + (e->kind != 0) + (local && e->lplen ? kw : 0);
+}
+
+/* Writes a listed entry (see F_NOT_IN) at w. */
+static void ent_put(uint64_t *w, const struct ent *e, unsigned kw, bool local)
+{
+	unsigned fl = (e->dmask & PC_DIR_IN ? 0 : F_NOT_IN) | (e->dmask & PC_DIR_OUT ? 0 : F_NOT_OUT);
+	uint64_t x = 0;
+
+	if (e->kind & KIND_PORTS) {
+		fl |= F_PORTS;
+		x = e->llo | (uint64_t)e->lhi << 16 | (uint64_t)e->rlo << 32 | (uint64_t)e->rhi << 48;
+	} else if (e->kind & KIND_ICMP) {
+		fl |= F_ICMP | (e->icode != PC_ICMP_ANY ? F_CODE : 0);
+		x = (uint64_t)(uint8_t)e->itype | (uint64_t)(uint8_t)e->icode << 8;
 	}
-	for (unsigned i = 0; i < n; i++)
-		dst[i] = l[n - 1 - i];
+	if (local && e->lplen)
+		fl |= F_LOCAL;
+	*w++ = e->rule | (uint64_t)(e->proto & 0xff) << 32 | (uint64_t)fl << 40 |
+	       (uint64_t)e->lplen << 48 | (uint64_t)(e->proto == PROTO_ANYKEY ? 0 : 0xff) << 56;
+	if (e->kind)
+		*w++ = x;
+	if (fl & F_LOCAL)
+		memcpy(w, e->lk, kw * sizeof *w);
+}
+
+/* A FLAT record of the entries in b->ents, with their local prefixes when
+ * local. Returns its offset, or -1 with errno. */
+static long put_flat(struct builder *b, unsigned kw, bool local)
+{
+	struct ent *e = b->ents.p;
+	size_t n = b->ents.n, words = 0;
+	uint64_t *w;
+	long off;
+
+	sort_n(e, n, sizeof *e, flat_cmp);
+	for (size_t i = 0; i < n; i++)
+		words += ent_words(&e[i], kw, local);
+	off = rec_add(b, REC_FLAT, n, words);
+	if (off < 0)
+		return -1;
+	w = VAT(b->rec, uint64_t) + off + 1;
+	for (size_t i = 0; i < n; i++) {
+		ent_put(w, &e[i], kw, local);
+		w += ent_words(&e[i], kw, local);
+	}
+	return off;
+}
+
+/* A GROUPS record of the pairs a[0..n), all of one local prefix. */
+static long put_groups(struct builder *b, const struct ae *a, size_t n)
+{
+	struct grpref g;
+	long off;
+
+	if (build_leaf(b, &g, a, n) < 0)
+		return -1;
+	off = rec_add(b, REC_GROUPS, g.n_grp, 1);
+	if (off < 0)
+		return -1;
+	VAT(b->rec, uint64_t)[off + 1] = g.grp_off;
+	return off;
+}
+
+/* A leaf of the pairs a[0..n), all of one local prefix: listed when they
+ * have few entries, else groups. Returns its offset, or -1 with errno. */
+static long put_leaf(struct builder *b, unsigned kw, const struct ae *a, size_t n)
+{
+	int r = expand_pairs(b, a, n);
+
+	if (r < 0)
+		return -1;
+	return r ? put_groups(b, a, n) : put_flat(b, kw, false);
+}
+
+/* Links each prefix of v[0..n) (values: records) to its parent and returns
+ * the intervals they cut (into b->ivs), or -1 with errno. */
+static long link_prefixes(struct builder *b, const struct pc_lpm_pfx *v, size_t n, uint32_t root)
+{
+	uint32_t *par = vec_scratch(&b->par, n);
+	struct pc_lpm_iv *iv = vec_scratch(&b->ivs, 2 * n + 1);
+	size_t m;
+
+	if (!par || !iv)
+		return -1;
+	m = pc_lpm_intervals(v, n, root, iv, par);
+	for (size_t i = 0; i < n; i++)
+		rec_parent(b, v[i].value, par[i]);
+	return (long)m;
+}
+
+static int push_pfx(struct vec *v, const uint64_t key[2], unsigned plen, long value)
+{
+	struct pc_lpm_pfx *p = vec_add(v, 1);
+
+	if (!p)
+		return -1;
+	memcpy(p->key, key, sizeof p->key);
+	p->plen = (uint8_t)plen;
+	p->value = (uint32_t)value;
 	return 0;
 }
 
-/* Builds the remote node of a[0..n) (one remote prefix) and its leaves. */
-static int build_node(struct builder *b, unsigned kw, const struct ae *a, size_t n)
+/* A TREE node of the pairs a[0..n): a leaf per local prefix and a block of
+ * local intervals. Returns its offset, or -1 with errno. */
+static long put_tree(struct builder *b, unsigned kw, const struct ae *a, size_t n)
 {
-	struct rnode rn = { .rplen = a->rplen };
-	uint32_t node = (uint32_t)b->rn.n;
-	uint8_t lpl[129];
-	unsigned nl = 0;
-	struct rnode *rp;
+	uint32_t root = NONE;
+	long off, m;
 
-	if (push_key(&b->rkey, a->rk, kw) < 0)
-		return -1;
+	b->lpfx.n = 0;
 	for (size_t i = 0, j; i < n; i = j) {
-		struct leaf lf = { node, 0, 0, a[i].lplen }, *lp;
+		long lf;
 
 		for (j = i + 1; j < n && same_local(&a[i], &a[j]); j++)
 			;
-		if (build_leaf(b, &lf, a + i, j - i) < 0)
+		lf = put_leaf(b, kw, a + i, j - i);
+		if (lf < 0)
 			return -1;
-		if (!a[i].lplen) {
-			rn.any_off = lf.grp_off;
-			rn.n_any = lf.n_grp;
-		} else {
-			if (push_key(&b->lkey, a[i].lk, kw) < 0 || !(lp = vec_add(&b->lf, 1)))
-				return -1;
-			*lp = lf;
-		}
-		if (!nl || lpl[nl - 1] != a[i].lplen)
-			lpl[nl++] = a[i].lplen;
+		if (!a[i].lplen)
+			root = (uint32_t)lf;
+		else if (push_pfx(&b->lpfx, a[i].lk, a[i].lplen, lf) < 0)
+			return -1;
 	}
-	if (node_lpls(b, &rn, lpl, nl) < 0)
+	m = link_prefixes(b, b->lpfx.p, b->lpfx.n, root);
+	if (m < 0)
 		return -1;
-	rp = vec_add(&b->rn, 1);
-	if (!rp)
+	off = rec_add(b, REC_TREE, 0, pc_lpm_block_words(kw, (size_t)m));
+	if (off < 0)
 		return -1;
-	*rp = rn;
-	return 0;
+	pc_lpm_block_put(VAT(b->rec, uint64_t) + off + 1, kw, b->ivs.p, (size_t)m);
+	return off;
+}
+
+/* The node of a[0..n) (one remote prefix). Returns its offset, or -1. */
+static long build_node(struct builder *b, unsigned kw, const struct ae *a, size_t n)
+{
+	int r = expand_pairs(b, a, n);
+	bool local = false;
+
+	if (r < 0)
+		return -1;
+	if (!r)
+		return put_flat(b, kw, true);
+	for (size_t i = 0; i < n && !local; i++)
+		local = a[i].lplen != 0;
+	return local ? put_tree(b, kw, a, n) : put_groups(b, a, n);
 }
 
 static bool admits(const struct pc_prefix *p, unsigned fam)
@@ -1422,7 +1537,8 @@ static void prefix_key(const struct pc_prefix *p, unsigned fam, uint64_t k[2], u
 	*plen = p->family == PC_FAM_ANY ? 0 : p->plen;
 	addr_words(p->addr, fam, w);
 	plen_mask(*plen, m);
-	mask_key(w, m, k);
+	k[0] = w[0] & m[0];
+	k[1] = w[1] & m[1];
 }
 
 /* The address pairs of every enabled rule in family fam, into b->ae. */
@@ -1454,123 +1570,31 @@ static int collect(struct builder *b, unsigned fam)
 	return 0;
 }
 
+/* By remote prefix (key, then length: the order lpm.h wants), then local
+ * prefix likewise, then rule. */
 static int ae_cmp(const void *pa, const void *pb)
 {
 	const struct ae *x = pa, *y = pb;
 
-	if (x->rplen != y->rplen)
-		return x->rplen < y->rplen ? -1 : 1;
 	for (unsigned i = 0; i < 2; i++)
 		if (x->rk[i] != y->rk[i])
 			return x->rk[i] < y->rk[i] ? -1 : 1;
-	if (x->lplen != y->lplen)
-		return x->lplen < y->lplen ? -1 : 1;
+	if (x->rplen != y->rplen)
+		return x->rplen < y->rplen ? -1 : 1;
 	for (unsigned i = 0; i < 2; i++)
 		if (x->lk[i] != y->lk[i])
 			return x->lk[i] < y->lk[i] ? -1 : 1;
+	if (x->lplen != y->lplen)
+		return x->lplen < y->lplen ? -1 : 1;
 	return (x->rule > y->rule) - (x->rule < y->rule);
-}
-
-/* An open-addressing table of n keys (load at most 1/2). Returns the slots,
- * or NULL with errno; *mask and *shift are set. */
-static uint64_t *hash_new(size_t n, uint64_t *mask, unsigned *shift)
-{
-	size_t cap = 2;
-	uint64_t *s;
-
-	*shift = 63;
-	while (cap < 2 * n) {
-		cap *= 2;
-		--*shift;
-	}
-	s = malloc(cap * sizeof *s);
-	if (!s)
-		return NULL;
-	memset(s, 0xff, cap * sizeof *s);
-	*mask = cap - 1;
-	return s;
-}
-
-static void hash_put(uint64_t *s, uint64_t mask, unsigned shift, uint64_t h, uint32_t v)
-{
-	uint64_t i = h >> shift;
-
-	while (s[i] != NOSLOT)
-		i = (i + 1) & mask;
-	s[i] = (h >> 32) << 32 | v;
-}
-
-/* The filter has FILTER_BITS bits a remote node (at least 512): about one
- * in FILTER_BITS absent prefixes gets past it to the slots. */
-#define FILTER_BITS 16
-
-/* A zeroed filter for n nodes. Returns it, or NULL with errno; sets its
- * size in words and the shift that leaves a bit number of a hash. */
-static uint64_t *filter_new(size_t n, unsigned *shift, size_t *words)
-{
-	size_t w = 8;
-
-	*shift = 64 - 9;
-	while (w < n * FILTER_BITS / 64) {
-		w *= 2;
-		--*shift;
-	}
-	*words = w;
-	return calloc(w, sizeof(uint64_t));
-}
-
-static int build_hashes(struct famtab *f)
-{
-	uint64_t k[2] = { 0, 0 }, h;
-
-	f->rslot = hash_new(f->n_rn, &f->rmask, &f->rshift);
-	f->lslot = hash_new(f->n_lf, &f->lmask, &f->lshift);
-	f->filter = filter_new(f->n_rn, &f->fshift, &f->fwords);
-	if (!f->rslot || !f->lslot || !f->filter)
-		return -1;
-	for (uint32_t i = 0; i < f->n_rn; i++) {
-		memcpy(k, f->rkey + (size_t)i * f->kw, f->kw * sizeof *k);
-		h = hash_key(k, f->rn[i].rplen);
-		hash_put(f->rslot, f->rmask, f->rshift, h, i);
-		f->filter[(h >> f->fshift) / 64] |= UINT64_C(1) << (h >> f->fshift) % 64;
-	}
-	for (uint32_t i = 0; i < f->n_lf; i++) {
-		memcpy(k, f->lkey + (size_t)i * f->kw, f->kw * sizeof *k);
-		hash_put(f->lslot, f->lmask, f->lshift,
-			 hash_key(k, (uint64_t)f->lf[i].rnode << 8 | f->lf[i].lplen), i);
-	}
-	return 0;
-}
-
-/* Moves the family's arrays from the builder into f and hashes them. */
-static int finish_family(struct builder *b, struct famtab *f, size_t *bytes)
-{
-	if (b->rn.n >= NONE || b->lf.n >= NONE) {
-		errno = E2BIG;
-		return -1;
-	}
-	f->n_rn = (uint32_t)b->rn.n;
-	f->n_lf = (uint32_t)b->lf.n;
-	f->n_lpl = b->lpl.n;
-	f->rn = vec_take(&b->rn, bytes);
-	f->rkey = vec_take(&b->rkey, bytes);
-	f->lf = vec_take(&b->lf, bytes);
-	f->lkey = vec_take(&b->lkey, bytes);
-	f->lpl = vec_take(&b->lpl, bytes);
-	f->n_rpl = 0;
-	for (uint32_t i = f->n_rn; i-- > 0;)
-		if (!f->n_rpl || f->rpl[f->n_rpl - 1] != f->rn[i].rplen)
-			f->rpl[f->n_rpl++] = f->rn[i].rplen;
-	if (build_hashes(f) < 0)
-		return -1;
-	*bytes += ((size_t)f->rmask + 1 + (size_t)f->lmask + 1 + f->fwords) * sizeof(uint64_t);
-	return 0;
 }
 
 static int build_family(struct builder *b, struct famtab *f, unsigned fam, size_t *bytes)
 {
+	uint32_t root = NONE;
 	const struct ae *a;
 	size_t n;
+	long m;
 
 	f->kw = fam == PC_FAM_V4 ? 1 : 2;
 	if (collect(b, fam) < 0)
@@ -1578,13 +1602,24 @@ static int build_family(struct builder *b, struct famtab *f, unsigned fam, size_
 	sort_n(b->ae.p, b->ae.n, sizeof(struct ae), ae_cmp);
 	a = b->ae.p;
 	n = b->ae.n;
+	b->npfx.n = 0;
 	for (size_t i = 0, j; i < n; i = j) {
+		long node;
+
 		for (j = i + 1; j < n && same_remote(&a[i], &a[j]); j++)
 			;
-		if (build_node(b, f->kw, a + i, j - i) < 0)
+		node = build_node(b, f->kw, a + i, j - i);
+		if (node < 0)
+			return -1;
+		if (!a[i].rplen)
+			root = (uint32_t)node;
+		else if (push_pfx(&b->npfx, a[i].rk, a[i].rplen, node) < 0)
 			return -1;
 	}
-	return finish_family(b, f, bytes);
+	m = link_prefixes(b, b->npfx.p, b->npfx.n, root);
+	if (m < 0)
+		return -1;
+	return pc_lpm_build(&f->remote, f->kw, b->npfx.p, b->npfx.n, root, b->ivs.p, (size_t)m, bytes);
 }
 
 static bool prefix_ok(const struct pc_prefix *p)
@@ -1635,7 +1670,7 @@ static bool rule_ok(const struct pc_rule *r)
 static void builder_free(struct builder *b)
 {
 	struct vec *all[] = { &b->grp, &b->tier, &b->lstart, &b->lcell, &b->cstart, &b->cell,
-			      &b->icmp, &b->ent_rule, &b->rn, &b->rkey, &b->lf, &b->lkey, &b->lpl,
+			      &b->icmp, &b->ent_rule, &b->rec, &b->npfx, &b->lpfx, &b->ivs, &b->par,
 			      &b->ae, &b->lrules, &b->grules, &b->ents, &b->pes, &b->bounds, &b->evs,
 			      &b->acts, &b->rb, &b->rcell, &b->nx, &b->rstart, &b->ref, &b->hb,
 			      &b->ikeys, &b->rvals, &b->rr, &b->pos, &b->hb2, &b->anyany };
@@ -1651,8 +1686,8 @@ static void builder_init(struct builder *b, const struct pc_rule *rules, size_t 
 		.grp = VEC(struct group), .tier = VEC(struct tier), .lstart = VEC(uint16_t),
 		.lcell = VEC(struct lcell), .cstart = VEC(uint16_t), .cell = VEC(uint32_t),
 		.icmp = VEC(struct icmppart), .ent_rule = VEC(uint32_t),
-		.rn = VEC(struct rnode), .rkey = VEC(uint64_t), .lf = VEC(struct leaf),
-		.lkey = VEC(uint64_t), .lpl = VEC(uint8_t),
+		.rec = VEC(uint64_t), .npfx = VEC(struct pc_lpm_pfx), .lpfx = VEC(struct pc_lpm_pfx),
+		.ivs = VEC(struct pc_lpm_iv), .par = VEC(uint32_t),
 		.ae = VEC(struct ae), .lrules = VEC(uint64_t), .grules = VEC(uint32_t),
 		.ents = VEC(struct ent), .pes = VEC(struct pe), .bounds = VEC(uint32_t),
 		.evs = VEC(uint64_t), .acts = VEC(struct act), .rb = VEC(uint32_t),
@@ -1667,6 +1702,7 @@ static void finish(struct builder *b, struct pc_index *ix)
 {
 	size_t bytes = sizeof *ix;
 
+	ix->rec = vec_take(&b->rec, &bytes);
 	ix->grp = vec_take(&b->grp, &bytes);
 	ix->tier = vec_take(&b->tier, &bytes);
 	ix->lstart = vec_take(&b->lstart, &bytes);
@@ -1715,26 +1751,15 @@ out:
 	return ix;
 }
 
-static void famtab_free(struct famtab *f)
-{
-	free(f->rn);
-	free(f->rkey);
-	free(f->rslot);
-	free(f->lf);
-	free(f->lkey);
-	free(f->lslot);
-	free(f->lpl);
-	free(f->filter);
-}
-
 void pc_index_free(struct pc_index *ix)
 {
 	int saved = errno;
 
 	if (!ix)
 		return;
-	famtab_free(&ix->fam[0]);
-	famtab_free(&ix->fam[1]);
+	pc_lpm_free(&ix->fam[0].remote);
+	pc_lpm_free(&ix->fam[1].remote);
+	free(ix->rec);
 	free(ix->grp);
 	free(ix->tier);
 	free(ix->lstart);

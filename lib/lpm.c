@@ -1,0 +1,220 @@
+/* lpm.c - longest prefix match over intervals (see lpm.h) */
+#include "lpm.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef unsigned __int128 u128;
+
+/* Direct index bits at most: 2^16 four-byte offsets. */
+#define DIR_BITS_MAX 16
+
+static u128 key_of(const uint64_t k[2])
+{
+	return (u128)k[0] << 64 | k[1];
+}
+
+static u128 plen_mask(unsigned plen)
+{
+	return plen ? ~(u128)0 << (128 - plen) : 0;
+}
+
+static u128 pfx_end(const struct pc_lpm_pfx *p)
+{
+	return key_of(p->key) | ~plen_mask(p->plen);
+}
+
+struct ivout {
+	struct pc_lpm_iv *iv;
+	size_t n;
+};
+
+/* Starts an interval at s; a later interval at the same start replaces the
+ * earlier, and an interval with the value of the one before extends it. */
+static void emit(struct ivout *o, u128 s, uint32_t value)
+{
+	struct pc_lpm_iv *e;
+
+	if (o->n && key_of(o->iv[o->n - 1].start) == s)
+		o->n--;
+	if (o->n && o->iv[o->n - 1].value == value)
+		return;
+	e = &o->iv[o->n++];
+	e->start[0] = (uint64_t)(s >> 64);
+	e->start[1] = (uint64_t)s;
+	e->value = value;
+}
+
+/* Nested prefixes have distinct lengths: at most 129 are open at once. */
+struct open {
+	size_t at[129];
+	unsigned n;
+};
+
+static uint32_t open_value(const struct pc_lpm_pfx *v, const struct open *st, uint32_t root)
+{
+	return st->n ? v[st->at[st->n - 1]].value : root;
+}
+
+/* Closes the innermost open prefix: what follows it belongs to its parent. */
+static void close_one(struct ivout *o, const struct pc_lpm_pfx *v, struct open *st, uint32_t root)
+{
+	u128 end = pfx_end(&v[st->at[--st->n]]);
+
+	if (end != ~(u128)0)
+		emit(o, end + 1, open_value(v, st, root));
+}
+
+size_t pc_lpm_intervals(const struct pc_lpm_pfx *v, size_t n, uint32_t root, struct pc_lpm_iv *iv,
+			uint32_t *parent)
+{
+	struct ivout o = { iv, 0 };
+	struct open st = { .n = 0 };
+
+	emit(&o, 0, root);
+	for (size_t i = 0; i < n; i++) {
+		u128 s = key_of(v[i].key);
+
+		while (st.n && pfx_end(&v[st.at[st.n - 1]]) < s)
+			close_one(&o, v, &st, root);
+		parent[i] = open_value(v, &st, root);
+		emit(&o, s, v[i].value);
+		st.at[st.n++] = i;
+	}
+	while (st.n)
+		close_one(&o, v, &st, root);
+	return o.n;
+}
+
+void pc_lpm_block_put(uint64_t *out, unsigned kw, const struct pc_lpm_iv *iv, size_t m)
+{
+	if (kw == 1) {
+		out[0] = (uint64_t)m << 32 | iv[0].value;
+		for (size_t i = 1; i < m; i++)
+			out[i] = (iv[i].start[0] & ~(uint64_t)UINT32_MAX) | iv[i].value;
+		return;
+	}
+	out[0] = m;
+	out[1] = 0;
+	out[2] = iv[0].value;
+	for (size_t i = 1; i < m; i++) {
+		out[3 * i] = iv[i].start[0];
+		out[3 * i + 1] = iv[i].start[1];
+		out[3 * i + 2] = iv[i].value;
+	}
+}
+
+static unsigned clz128(u128 x)
+{
+	if (x >> 64)
+		return (unsigned)__builtin_clzll((uint64_t)(x >> 64));
+	return (uint64_t)x ? 64u + (unsigned)__builtin_clzll((uint64_t)x) : 128u;
+}
+
+/* The leading bits every prefix of v[0..n) (sorted by key) shares. */
+static unsigned common_bits(const struct pc_lpm_pfx *v, size_t n)
+{
+	unsigned c;
+
+	if (!n)
+		return 0;
+	c = clz128(key_of(v[0].key) ^ key_of(v[n - 1].key));
+	for (size_t i = 0; i < n; i++)
+		c = v[i].plen < c ? v[i].plen : c;
+	return c;
+}
+
+struct dirbuild {
+	const struct pc_lpm_iv *iv;
+	size_t m, j;     /* intervals, the one holding the current bucket's start */
+	uint64_t *blk;
+	size_t words;
+	uint32_t last_single; /* value of the last one-interval block, or none */
+	bool have_single;
+};
+
+/* Adds (or reuses) the block of the bucket [bs, be]; returns its offset. */
+static size_t bucket_block(struct dirbuild *db, unsigned kw, u128 bs, u128 be)
+{
+	size_t j, k, off = db->words;
+
+	while (db->j + 1 < db->m && key_of(db->iv[db->j + 1].start) <= bs)
+		db->j++;
+	j = db->j;
+	for (k = j + 1; k < db->m && key_of(db->iv[k].start) <= be; k++)
+		;
+	if (k - j == 1 && db->have_single && db->last_single == db->iv[j].value)
+		return db->words - pc_lpm_block_words(kw, 1);
+	pc_lpm_block_put(db->blk + off, kw, db->iv + j, k - j);
+	db->words += pc_lpm_block_words(kw, k - j);
+	db->have_single = k - j == 1;
+	db->last_single = db->iv[j].value;
+	return off;
+}
+
+static unsigned dir_bits(size_t m, unsigned c, unsigned width)
+{
+	unsigned d = 0;
+
+	while ((size_t)1 << d < m && d < DIR_BITS_MAX && c + d < width)
+		d++;
+	return d;
+}
+
+int pc_lpm_build(struct pc_lpm *t, unsigned kw, const struct pc_lpm_pfx *v, size_t n, uint32_t root,
+		 const struct pc_lpm_iv *iv, size_t m, size_t *bytes)
+{
+	unsigned width = kw == 1 ? 32 : 128;
+	struct dirbuild db = { iv, m, 0, NULL, 0, 0, false };
+	size_t nb;
+	u128 common, cm;
+
+	memset(t, 0, sizeof *t);
+	t->kw = kw;
+	t->root = root;
+	t->c = common_bits(v, n);
+	t->d = dir_bits(m, t->c, width);
+	cm = plen_mask(t->c);
+	common = n ? key_of(v[0].key) & cm : 0;
+	t->cmask[0] = (uint64_t)(cm >> 64);
+	t->cmask[1] = (uint64_t)cm;
+	t->common[0] = (uint64_t)(common >> 64);
+	t->common[1] = (uint64_t)common;
+	nb = (size_t)1 << t->d;
+	t->dir = malloc(nb * sizeof *t->dir);
+	db.blk = malloc(pc_lpm_block_words(kw, nb + m) * sizeof *db.blk);
+	if (!t->dir || !db.blk)
+		goto fail;
+	for (size_t b = 0; b < nb; b++) {
+		u128 bs = t->d ? common | (u128)b << (128 - t->c - t->d) : common;
+		size_t off = bucket_block(&db, kw, bs, bs | ~plen_mask(t->c + t->d));
+
+		if (off > UINT32_MAX) {
+			errno = E2BIG;
+			goto fail;
+		}
+		t->dir[b] = (uint32_t)off;
+	}
+	t->blk = realloc(db.blk, db.words * sizeof *db.blk);
+	if (!t->blk)
+		t->blk = db.blk;
+	if (t->c > 127)
+		t->c = 127; /* then d = 0: the shift in pc_lpm_find stays defined */
+	*bytes += nb * sizeof *t->dir + db.words * sizeof *t->blk;
+	return 0;
+fail:
+	free(db.blk);
+	free(t->dir);
+	t->dir = NULL;
+	return -1;
+}
+
+void pc_lpm_free(struct pc_lpm *t)
+{
+	free(t->dir);
+	free(t->blk);
+	t->dir = NULL;
+	t->blk = NULL;
+}

@@ -1,0 +1,117 @@
+/* lpm.h - longest prefix match over a fixed set of prefixes of one family
+ *
+ * The prefixes cut the address space into intervals, each labelled with the
+ * value of the longest prefix holding it (or a root value). A block lists
+ * the intervals of one range of addresses, searched by binary search; a
+ * table has a block per bucket of a direct index on the d bits that follow
+ * the leading bits all prefixes share, so a lookup is one index load and a
+ * search among the few intervals of a bucket, whatever the prefix lengths.
+ *
+ * Keys are addresses as two big-endian 64-bit words, IPv4 in the top half
+ * of the first (kw = 1 word), IPv6 in both (kw = 2).
+ */
+#ifndef PC_LPM_H
+#define PC_LPM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A prefix: bits of key past plen are zero. */
+struct pc_lpm_pfx {
+	uint64_t key[2];
+	uint32_t value;
+	uint8_t plen;
+};
+
+/* An interval: from start to the next interval's start. */
+struct pc_lpm_iv {
+	uint64_t start[2];
+	uint32_t value;
+};
+
+/* The intervals of the prefixes v[0..n), sorted by key then length, no two
+ * equal: into iv (room for 2 * n + 1), adjacent equal values merged, the
+ * first starting at address 0; parent[i] is the value of the longest prefix
+ * strictly holding v[i], or root. Returns the number of intervals. */
+size_t pc_lpm_intervals(const struct pc_lpm_pfx *v, size_t n, uint32_t root, struct pc_lpm_iv *iv,
+			uint32_t *parent);
+
+/* A block of m intervals takes pc_lpm_block_words(kw, m) 64-bit words:
+ * kw = 1: count << 32 | value, then start << 32 | value for the others;
+ * kw = 2: count, 0, value, then start[0], start[1], value for the others.
+ * The first interval's start is implied: the lowest key searched. */
+static inline size_t pc_lpm_block_words(unsigned kw, size_t m)
+{
+	return kw == 1 ? m : 3 * m;
+}
+
+/* Writes the block of iv[0..m) into out. */
+void pc_lpm_block_put(uint64_t *out, unsigned kw, const struct pc_lpm_iv *iv, size_t m);
+
+/* The value of the interval of block b (kw = 1) holding key w0. */
+static inline uint32_t pc_lpm_block_find1(const uint64_t *b, uint64_t w0)
+{
+	uint64_t k = w0 | UINT32_MAX;
+	size_t n = b[0] >> 32, lo = 0;
+
+	while (n > 1) {
+		size_t half = n / 2;
+
+		lo = b[lo + half] <= k ? lo + half : lo;
+		n -= half;
+	}
+	return (uint32_t)b[lo];
+}
+
+/* The value of the interval of block b (kw = 2) holding key w. */
+static inline uint32_t pc_lpm_block_find2(const uint64_t *b, const uint64_t w[2])
+{
+	size_t n = b[0], lo = 0;
+
+	while (n > 1) {
+		size_t half = n / 2;
+		const uint64_t *e = b + 3 * (lo + half);
+
+		lo = e[0] < w[0] || (e[0] == w[0] && e[1] <= w[1]) ? lo + half : lo;
+		n -= half;
+	}
+	return (uint32_t)b[3 * lo + 2];
+}
+
+static inline uint32_t pc_lpm_block_find(const uint64_t *b, unsigned kw, const uint64_t w[2])
+{
+	return kw == 1 ? pc_lpm_block_find1(b, w[0]) : pc_lpm_block_find2(b, w);
+}
+
+/* A table: keys outside the common leading bits get the root value; the
+ * others the value of their interval, found in the block of their bucket. */
+struct pc_lpm {
+	unsigned kw;
+	unsigned c, d;       /* common leading bits, direct index bits */
+	uint64_t common[2];  /* the common bits; cmask selects them */
+	uint64_t cmask[2];
+	uint32_t root;
+	uint32_t *dir;       /* 2^d block offsets into blk */
+	uint64_t *blk;
+};
+
+/* Builds t over the prefixes v[0..n) (as for pc_lpm_intervals) from their
+ * intervals iv[0..m). Adds the bytes taken to *bytes. Returns 0, or -1
+ * with errno. */
+int pc_lpm_build(struct pc_lpm *t, unsigned kw, const struct pc_lpm_pfx *v, size_t n, uint32_t root,
+		 const struct pc_lpm_iv *iv, size_t m, size_t *bytes);
+void pc_lpm_free(struct pc_lpm *t);
+
+/* The value of the longest prefix holding w (the root value if none). */
+static inline uint32_t pc_lpm_find(const struct pc_lpm *t, const uint64_t w[2])
+{
+	unsigned __int128 x = (unsigned __int128)w[0] << 64 | w[1];
+	const uint64_t *b;
+
+	if ((w[0] & t->cmask[0]) != t->common[0] || (w[1] & t->cmask[1]) != t->common[1])
+		return t->root;
+	b = t->blk + t->dir[(uint64_t)(x << t->c >> 1 >> (127 - t->d))];
+	return pc_lpm_block_find(b, t->kw, w);
+}
+
+#endif

@@ -4,7 +4,9 @@
  * section, 0 outside. The reader stores its slot before it loads the
  * pointer; the writer stores the pointer before it loads the slots. All
  * four are seq_cst, so either the writer sees the reader's slot (and waits
- * for it) or the reader sees the new pointer: never a freed one. */
+ * for it) or the reader sees the new pointer: never a freed one. Leaving
+ * stores 0 with release order: enough for the writer that sees the 0 to
+ * see the section's reads as done. */
 #include "grace.h"
 
 #include <errno.h>
@@ -62,7 +64,8 @@ void *pc_grace_enter(struct pc_grace *g, size_t slot)
 
 void pc_grace_leave(struct pc_grace *g, size_t slot)
 {
-	atomic_store(&g->slots[slot].active, 0);
+	/* release: the section's reads happen before a wait that sees the 0 */
+	atomic_store_explicit(&g->slots[slot].active, 0, memory_order_release);
 }
 
 void *pc_grace_publish(struct pc_grace *g, void *ptr)

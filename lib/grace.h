@@ -7,8 +7,9 @@
  * One writer thread publishes a new pointer, waits for the grace period,
  * then may free the old one: no reader can still be using it.
  *
- * Cost for a reader: one seq_cst load and two seq_cst stores per section;
- * nothing shared is written by readers except their own slot. */
+ * Cost for a reader per section: a seq_cst store (an exchange on x86)
+ * between two seq_cst loads to enter, a release store to leave; readers
+ * write nothing shared but their own slot. */
 #ifndef PC_GRACE_H
 #define PC_GRACE_H
 

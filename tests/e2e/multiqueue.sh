@@ -169,7 +169,10 @@ pc_check "hooks up (queue = 0-1: --queue-balance 0:1)" pc_hooks up -c "$conf"
 pc_check "the hook rules balance over queues 0 and 1" \
 	test "$(pc_s iptables -w -S | grep -c -- '--queue-balance 0:1')" -ge 2
 start_s=$SECONDS
-pc_daemon_start "$conf"
+# started with a relative path: the status file names the policy absolutely
+cd "$PC_TMP" || pc_bail "cd"
+pc_daemon_start policy.conf
+cd - >/dev/null || pc_bail "cd"
 pid=$PC_DAEMON_PID
 
 # thread_names: the names of the daemon's threads, one a line.
@@ -181,6 +184,8 @@ pc_check "a worker thread serves queue 1" grep -qx 'pcd-queue-1' <(thread_names)
 status() { sed -n "s/^$1=//p" "$PC_TMP/status" | head -n 1; }
 # hits NAME: the hits of a rule in the status file.
 hits() { sed -n "s/^rule=\([0-9]*\) $1\$/\1/p" "$PC_TMP/status"; }
+pc_check "the status names the policy by its absolute path (-c policy.conf)" \
+	test "$(status policy)" = "$(realpath "$PC_TMP")/policy.conf"
 
 pc_bg "$PC_CLI" python3 -u "$PC_TMP/send.py" "$SRV4" "$RATE" "$ECHO,$CLOSED" "${SRCS[@]}" \
 	>"$PC_TMP/send.out" 2>&1

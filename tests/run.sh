@@ -34,3 +34,10 @@ done
 
 step "end-to-end tests (network namespaces)"
 bash tests/e2e/run.sh build
+
+step "multi-queue daemon under ASan and TSan"
+bash tests/e2e/run.sh build-asan multiqueue
+cmake -S . -B build-tsan -DPC_WERROR=ON -DPC_TSAN=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build-tsan -j"$jobs" --target portcullisd portcullis-cli test_grace
+build-tsan/test_grace
+bash tests/e2e/run.sh build-tsan multiqueue

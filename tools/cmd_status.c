@@ -66,6 +66,8 @@ static void print_counters(const struct pc_status *st)
 	printf("  no rule:      %" PRIu64 " (decided by the default, %s)\n", st->default_hits,
 	       st->dflt == PC_PERMIT ? "permit" : "deny");
 	printf("  forwarded:    %" PRIu64 " (FORWARD hook, decided by the default)\n", st->forwarded);
+	for (size_t i = 0; st->n_queue > 1 && i < st->n_queue; i++)
+		printf("  queue %-7u %" PRIu64 "\n", st->queue[i].num, st->queue[i].packets);
 	printf("queue drops:    %" PRIu64 " (queue full: %" PRIu64 ", not delivered: %" PRIu64
 	       ", ENOBUFS: %" PRIu64 ")\n",
 	       st->queue_dropped + st->user_dropped + st->enobufs, st->queue_dropped,

@@ -226,6 +226,10 @@ pc_check "no datagram to the denied port was answered" test "$(answered $CLOSED)
 pc_check "no datagram reached the denied port's listener" test ! -s "$PC_TMP/leak.log"
 pc_check "no answer was garbled" grep -q '^bad=0 ' "$PC_TMP/send.out"
 
+"$PORTCULLIS" status -c "$conf" >"$PC_TMP/status.out" 2>&1
+pc_check "portcullis status shows queue 0's packets" grep -Eq '^  queue 0 +[1-9][0-9]*$' "$PC_TMP/status.out"
+pc_check "portcullis status shows queue 1's packets" grep -Eq '^  queue 1 +[1-9][0-9]*$' "$PC_TMP/status.out"
+
 rc=0
 pc_daemon_stop || rc=$?
 elapsed=$((SECONDS - start_s))

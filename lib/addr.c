@@ -12,6 +12,24 @@ static unsigned family_bits(uint8_t family)
 	return family == PC_FAM_V4 ? 32 : family == PC_FAM_V6 ? 128 : 0;
 }
 
+/* Dotted-quad IPv4 in s..end, exactly as inet_pton(AF_INET) reads it: four
+ * decimal parts 0-255 without leading zeros. Returns true and the address. */
+static bool parse_v4(const char *s, const char *end, uint8_t addr[4])
+{
+	for (int part = 0; part < 4; part++) {
+		if (part && (s == end || *s++ != '.'))
+			return false;
+		const char *digits = s;
+		unsigned v = 0;
+		while (s < end && s - digits < 3 && *s >= '0' && *s <= '9')
+			v = v * 10 + (unsigned)(*s++ - '0');
+		if (s == digits || v > 255 || (*digits == '0' && s - digits > 1))
+			return false;
+		addr[part] = (uint8_t)v;
+	}
+	return s == end;
+}
+
 int pc_addr_parse(const char *s, uint8_t *family, uint8_t addr[16])
 {
 	memset(addr, 0, 16);
@@ -21,8 +39,10 @@ int pc_addr_parse(const char *s, uint8_t *family, uint8_t addr[16])
 		*family = PC_FAM_V6;
 		return 0;
 	}
-	if (inet_pton(AF_INET, s, addr) != 1)
+	if (!parse_v4(s, s + strlen(s), addr)) {
+		memset(addr, 0, 16);
 		return -1;
+	}
 	*family = PC_FAM_V4;
 	return 0;
 }
@@ -37,51 +57,66 @@ void pc_addr_mask(uint8_t addr[16], unsigned plen)
 	}
 }
 
+/* A prefix length: one to three decimal digits, at most max. */
 static int parse_plen(const char *s, unsigned max, unsigned *plen)
 {
-	char *end;
+	unsigned v = 0;
+	size_t n = 0;
 
-	if (*s < '0' || *s > '9' || strlen(s) > 3)
+	for (; s[n] >= '0' && s[n] <= '9' && n < 3; n++)
+		v = v * 10 + (unsigned)(s[n] - '0');
+	if (n == 0 || s[n] || v > max)
 		return -1;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || *end || v > max)
-		return -1;
-	*plen = (unsigned)v;
+	*plen = v;
 	return 0;
+}
+
+/* True when every bit of addr (16 bytes) past plen is zero. */
+static bool host_bits_zero(const uint8_t addr[16], unsigned plen)
+{
+	unsigned i = plen / 8;
+
+	if (plen % 8 && (addr[i++] & (0xffu >> (plen % 8))))
+		return false;
+	for (; i < 16; i++)
+		if (addr[i])
+			return false;
+	return true;
 }
 
 int pc_prefix_parse(const char *s, struct pc_prefix *out, char *err, size_t errlen)
 {
 	char buf[PC_ADDR_STRLEN];
+	size_t len = strlen(s);
 	unsigned plen;
-	uint8_t masked[16];
 
 	memset(out, 0, sizeof(*out));
-	if (!strcmp(s, "any"))
+	if (len == 3 && !memcmp(s, "any", 3))
 		return 0;
-	if (strlen(s) >= sizeof(buf)) {
+	if (len >= sizeof(buf)) {
 		snprintf(err, errlen, "'%.20s...' is not an address", s);
 		return -1;
 	}
-	strcpy(buf, s);
-	char *slash = strchr(buf, '/');
-	if (slash)
-		*slash++ = '\0';
-	if (pc_addr_parse(buf, &out->family, out->addr) < 0) {
-		snprintf(err, errlen, "'%s' is not an IPv4 or IPv6 address", buf);
-		return -1;
+	const char *slash = memchr(s, '/', len);
+	size_t alen = slash ? (size_t)(slash - s) : len;
+	if (!memchr(s, ':', alen) && parse_v4(s, s + alen, out->addr)) {
+		out->family = PC_FAM_V4;
+	} else {
+		memcpy(buf, s, alen);
+		buf[alen] = '\0';
+		if (pc_addr_parse(buf, &out->family, out->addr) < 0) {
+			snprintf(err, errlen, "'%s' is not an IPv4 or IPv6 address", buf);
+			return -1;
+		}
 	}
 	plen = family_bits(out->family);
-	if (slash && parse_plen(slash, family_bits(out->family), &plen) < 0) {
-		snprintf(err, errlen, "'%s' is not a prefix length for %s (0-%u)", slash,
+	if (slash && parse_plen(slash + 1, family_bits(out->family), &plen) < 0) {
+		snprintf(err, errlen, "'%s' is not a prefix length for %s (0-%u)", slash + 1,
 			 out->family == PC_FAM_V4 ? "IPv4" : "IPv6", family_bits(out->family));
 		return -1;
 	}
 	out->plen = (uint8_t)plen;
-	memcpy(masked, out->addr, 16);
-	pc_addr_mask(masked, plen);
-	if (memcmp(masked, out->addr, 16)) {
+	if (!host_bits_zero(out->addr, plen)) {
 		snprintf(err, errlen, "'%s' has bits set past the prefix length /%u", s, plen);
 		return -1;
 	}

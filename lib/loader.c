@@ -14,6 +14,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,10 +46,10 @@ struct loader {
 	enum section sec;
 	int sec_line;
 	bool settings_seen;
-	struct pc_rule r;      /* the rule being read */
+	struct pc_rule r;      /* the rule being read; its memory is the policy's */
 	uint32_t seen;         /* keys seen in this section, by index */
 	int key_line[K_RULE_MAX];
-	char *icmp_raw;        /* icmp-type waits for the protocol */
+	char icmp_raw[MAX_LINE + 1]; /* icmp-type waits for the protocol */
 };
 
 /* Adds an error of file; after PC_ERRORS_MAX of them, says so once and
@@ -220,23 +221,45 @@ out:
 	return rc;
 }
 
+/* Room in the policy for a list of the elements val can hold. */
+static void *list_room(struct loader *L, const char *val, size_t size, size_t *cap)
+{
+	*cap = pc_list_count(val);
+	return pc_arena_alloc(L->p->mem, *cap * size);
+}
+
 static int set_addresses(struct loader *L, struct pc_prefix **v, size_t *n, const char *val,
 			 char *err, size_t len)
 {
 	struct pc_prefix *nv;
-	size_t nn;
+	size_t nn, cap;
 
 	if (!strncmp(val, "file:", 5)) {
 		if (read_addr_file(L, val + 5, &nv, &nn) < 0) {
 			err[0] = '\0'; /* already reported */
 			return -1;
 		}
-	} else if (pc_parse_prefixes(val, &nv, &nn, err, len) < 0) {
+		if (pc_arena_adopt(L->p->mem, nv) < 0)
+			return -1;
+	} else if (!(nv = list_room(L, val, sizeof(*nv), &cap)) ||
+		   pc_parse_prefixes_into(val, nv, cap, &nn, err, len) < 0) {
 		return -1;
 	}
-	free(*v);
 	*v = nv;
 	*n = nn;
+	return 0;
+}
+
+static int set_ports(struct loader *L, struct pc_portrange **v, size_t *n, const char *val,
+		     char *err, size_t len)
+{
+	struct pc_portrange *nv;
+	size_t cap;
+
+	if (!(nv = list_room(L, val, sizeof(*nv), &cap)) ||
+	    pc_parse_ports_into(val, nv, cap, n, err, len) < 0)
+		return -1;
+	*v = nv;
 	return 0;
 }
 
@@ -277,22 +300,18 @@ static int set_rule_key(struct loader *L, enum rkey k, const char *val, char *er
 	case K_REMOTE:
 		return set_addresses(L, &r->remote, &r->n_remote, val, err, len);
 	case K_LPORT:
-		free(r->lport);
-		r->lport = NULL;
-		return pc_parse_ports(val, &r->lport, &r->n_lport, err, len);
+		return set_ports(L, &r->lport, &r->n_lport, val, err, len);
 	case K_RPORT:
-		free(r->rport);
-		r->rport = NULL;
-		return pc_parse_ports(val, &r->rport, &r->n_rport, err, len);
+		return set_ports(L, &r->rport, &r->n_rport, val, err, len);
 	case K_ICMP:
-		return (L->icmp_raw = strdup(val)) ? 0 : -1;
+		snprintf(L->icmp_raw, sizeof(L->icmp_raw), "%s", val); /* val is a line's part */
+		return 0;
 	case K_LOG:
 		rc = word(val, rule_logs, &w, err, len);
 		r->log = (enum pc_rule_log)w;
 		return rc;
 	case K_DESC:
-		free(r->description);
-		return (r->description = strdup(val)) ? 0 : -1;
+		return (r->description = pc_arena_strdup(L->p->mem, val)) ? 0 : -1;
 	case K_RULE_MAX:
 		break;
 	}
@@ -447,6 +466,9 @@ static void check_rule(struct loader *L)
 {
 	struct pc_rule *r = &L->r;
 	char err[ERRLEN];
+	bool icmp = L->seen & (1u << K_ICMP);
+	struct pc_icmpspec *v;
+	size_t cap;
 
 	if (!(L->seen & (1u << K_ACTION)))
 		error(L, L->sec_line, "rule '%s' has no action (action = permit or deny)", r->name);
@@ -454,63 +476,45 @@ static void check_rule(struct loader *L)
 		enum rkey k = L->seen & (1u << K_LPORT) ? K_LPORT : K_RPORT;
 		error(L, L->key_line[k], "%s needs protocol = tcp or udp", rule_key_names[k]);
 	}
-	if (L->icmp_raw && r->proto != 1 && r->proto != 58) {
+	if (icmp && r->proto != 1 && r->proto != 58) {
 		error(L, L->key_line[K_ICMP], "icmp-type needs protocol = icmp or icmpv6");
-	} else if (L->icmp_raw) {
-		free(r->icmp);
-		r->icmp = NULL;
-		if (pc_parse_icmp(L->icmp_raw, r->proto, &r->icmp, &r->n_icmp, err, sizeof(err)) < 0)
+	} else if (icmp) {
+		strcpy(err, "out of memory");
+		if (!(v = list_room(L, L->icmp_raw, sizeof(*v), &cap)) ||
+		    pc_parse_icmp_into(L->icmp_raw, r->proto, v, cap, &r->n_icmp, err, sizeof(err)) < 0)
 			error(L, L->key_line[K_ICMP], "icmp-type: %s", err);
+		else
+			r->icmp = v;
 	}
 	if (!(families(r->remote, r->n_remote) & families(r->local, r->n_local)))
 		error(L, L->sec_line, "rule '%s': local-address and remote-address share no "
 		      "address family, so it can never match", r->name);
 }
 
-static int rule_defaults(struct pc_rule *r)
-{
-	static const struct pc_portrange any_port = { 0, 65535 };
-	static const struct pc_icmpspec any_icmp = { PC_ICMP_ANY, PC_ICMP_ANY };
-
-	r->enabled = true;
-	r->proto = PC_PROTO_ANY;
-	r->dir = PC_DIR_BOTH;
-	r->remote = calloc(1, sizeof(*r->remote));
-	r->local = calloc(1, sizeof(*r->local));
-	r->lport = malloc(sizeof(*r->lport));
-	r->rport = malloc(sizeof(*r->rport));
-	r->icmp = malloc(sizeof(*r->icmp));
-	if (!r->remote || !r->local || !r->lport || !r->rport || !r->icmp)
-		return -1;
-	r->n_remote = r->n_local = r->n_lport = r->n_rport = r->n_icmp = 1;
-	*r->lport = *r->rport = any_port;
-	*r->icmp = any_icmp;
-	return 0;
-}
-
-/* Finishes the section in progress: a rule is checked and added. */
+/* Finishes the section in progress: a rule is checked and added (even
+ * with errors: then the policy is not used, but its name is taken). */
 static void end_section(struct loader *L)
 {
 	if (L->sec == SEC_RULE) {
 		check_rule(L);
-		if (pc_policy_take(L->p, &L->r) < 0)
-			error(L, L->sec_line, "out of memory");
+		pc_policy_commit(L->p, &L->r);
 	}
-	pc_rule_clear(&L->r);
-	free(L->icmp_raw);
-	L->icmp_raw = NULL;
 	L->seen = 0;
 	L->sec = SEC_NONE;
 }
 
+/* Bytes a rule name must not hold: controls, DEL, " \\ [ ]. */
+static const bool name_bad[256] = {
+	[0x01 ... 0x1f] = true, [0x7f] = true, ['"'] = true, ['\\'] = true, ['['] = true, [']'] = true,
+};
+
 static bool valid_name(const char *name)
 {
-	if (!*name)
-		return false;
-	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
-		if (*c < 0x20 || *c == 0x7f || *c == '"' || *c == '\\' || *c == '[' || *c == ']')
-			return false;
-	return true;
+	const unsigned char *c = (const unsigned char *)name;
+
+	while (*c && !name_bad[*c])
+		c++;
+	return *name && !*c;
 }
 
 static void begin_section(struct loader *L, const char *name)
@@ -530,17 +534,19 @@ static void begin_section(struct loader *L, const char *name)
 		error(L, L->line, "invalid rule name '%s' (printable, without \" \\ [ ])", name);
 		return;
 	}
-	long prev = pc_policy_find(L->p, name);
-	if (prev >= 0) {
+	size_t prev = SIZE_MAX;
+	char *copy = pc_policy_reserve(L->p, name, &prev);
+	if (!copy && errno == EEXIST && prev < L->p->n) {
 		error(L, L->line, "duplicate rule name '%s' (first defined at line %d)", name,
-		      pc_policy_rules(L->p, &(size_t){ 0 })[prev].line);
+		      L->p->rules[prev].line);
 		return;
 	}
-	if (rule_defaults(&L->r) < 0 || !(L->r.name = strdup(name))) {
+	if (!copy) {
 		error(L, L->line, "out of memory");
-		pc_rule_clear(&L->r);
 		return;
 	}
+	pc_rule_defaults(L->p, &L->r);
+	L->r.name = copy;
 	L->r.line = L->line;
 	L->sec = SEC_RULE;
 }
@@ -550,7 +556,7 @@ static void begin_section(struct loader *L, const char *name)
 static int key_index(const char *const *names, int n, const char *key)
 {
 	for (int i = 0; i < n; i++)
-		if (!strcmp(names[i], key))
+		if (names[i][0] == key[0] && !strcmp(names[i], key))
 			return i;
 	return -1;
 }
@@ -579,7 +585,7 @@ static void section_key(struct loader *L, const char *name, const char *value)
 	bool rule = L->sec == SEC_RULE;
 	const char *const *names = rule ? rule_key_names : setting_names;
 	int n = rule ? K_RULE_MAX : S_MAX;
-	char err[ERRLEN] = "out of memory", list[512];
+	char err[ERRLEN], list[512];
 	int k = key_index(names, n, name);
 
 	if (k < 0) {
@@ -592,6 +598,7 @@ static void section_key(struct loader *L, const char *name, const char *value)
 	}
 	if (!first_time(L, k, name))
 		return;
+	strcpy(err, "out of memory");
 	int rc = rule ? set_rule_key(L, (enum rkey)k, value, err, sizeof(err))
 		      : set_setting(&L->p->set, (enum skey)k, value, err, sizeof(err));
 	if (rc < 0 && err[0])

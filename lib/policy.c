@@ -31,16 +31,18 @@ void pc_settings_clear(struct pc_settings *s)
 	memset(s, 0, sizeof(*s));
 }
 
-void pc_rule_clear(struct pc_rule *r)
+void pc_rule_defaults(struct pc_policy *p, struct pc_rule *r)
 {
-	free(r->name);
-	free(r->description);
-	free(r->remote);
-	free(r->local);
-	free(r->lport);
-	free(r->rport);
-	free(r->icmp);
-	memset(r, 0, sizeof(*r));
+	*r = (struct pc_rule){
+		.enabled = true,
+		.proto = PC_PROTO_ANY,
+		.dir = PC_DIR_BOTH,
+		.remote = &p->any_addr, .n_remote = 1,
+		.local = &p->any_addr, .n_local = 1,
+		.lport = &p->any_port, .n_lport = 1,
+		.rport = &p->any_port, .n_rport = 1,
+		.icmp = &p->any_icmp, .n_icmp = 1,
+	};
 }
 
 struct pc_policy *pc_policy_new(void)
@@ -50,12 +52,16 @@ struct pc_policy *pc_policy_new(void)
 	if (!p)
 		return NULL;
 	p->names = pc_strmap_new();
-	if (!p->names || pc_settings_init(&p->set) < 0) {
+	p->mem = pc_arena_new();
+	if (!p->names || !p->mem || pc_settings_init(&p->set) < 0) {
 		pc_strmap_free(p->names);
+		pc_arena_free(p->mem);
 		free(p);
 		errno = ENOMEM;
 		return NULL;
 	}
+	p->any_port = (struct pc_portrange){ 0, 65535 };
+	p->any_icmp = (struct pc_icmpspec){ PC_ICMP_ANY, PC_ICMP_ANY };
 	return p;
 }
 
@@ -63,39 +69,54 @@ void pc_policy_free(struct pc_policy *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->n; i++)
-		pc_rule_clear(&p->rules[i]);
 	free(p->rules);
 	pc_strmap_free(p->names);
+	pc_arena_free(p->mem);
 	pc_settings_clear(&p->set);
 	free(p->path);
 	free(p);
 }
 
-int pc_policy_take(struct pc_policy *p, struct pc_rule *r)
+/* Room for one more rule. Returns 0, or -1 (ENOMEM). */
+static int room(struct pc_policy *p)
 {
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? 2 * p->cap : 16;
-		struct pc_rule *v = realloc(p->rules, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		p->rules = v;
-		p->cap = cap;
-	}
-	if (pc_strmap_put(p->names, r->name, p->n) < 0)
+	if (p->n < p->cap)
+		return 0;
+	size_t cap = p->cap ? 2 * p->cap : 16;
+	struct pc_rule *v = realloc(p->rules, cap * sizeof(*v));
+	if (!v) {
+		errno = ENOMEM;
 		return -1;
-	p->enabled += r->enabled;
-	p->rules[p->n++] = *r;
-	memset(r, 0, sizeof(*r));
+	}
+	p->rules = v;
+	p->cap = cap;
 	return 0;
 }
 
-static void *dup_array(const void *v, size_t n, size_t size)
+char *pc_policy_reserve(struct pc_policy *p, const char *name, size_t *prev)
 {
-	void *d = malloc(n * size);
-	if (d)
-		memcpy(d, v, n * size);
-	return d;
+	char *copy = pc_arena_strdup(p->mem, name);
+
+	if (!copy || room(p) < 0)
+		return NULL;
+	if (pc_strmap_add(p->names, copy, p->n, prev) < 0)
+		return NULL;
+	return copy;
+}
+
+void pc_policy_commit(struct pc_policy *p, const struct pc_rule *r)
+{
+	p->enabled += r->enabled;
+	p->rules[p->n++] = *r;
+}
+
+/* A copy of list v (n elements of size bytes) in p->mem; the shared "any"
+ * list when v is one "any" element. NULL with errno. */
+static void *copy_list(struct pc_policy *p, void *any, const void *v, size_t n, size_t size)
+{
+	if (n == 1 && !memcmp(v, any, size))
+		return any;
+	return pc_arena_dup(p->mem, v, n * size);
 }
 
 int pc_policy_add(struct pc_policy *p, const struct pc_rule *r)
@@ -106,25 +127,24 @@ int pc_policy_add(struct pc_policy *p, const struct pc_rule *r)
 		errno = EINVAL;
 		return -1;
 	}
-	c.name = strdup(r->name);
-	c.description = r->description ? strdup(r->description) : NULL;
-	c.remote = dup_array(r->remote, r->n_remote, sizeof(*r->remote));
-	c.local = dup_array(r->local, r->n_local, sizeof(*r->local));
-	c.lport = dup_array(r->lport, r->n_lport, sizeof(*r->lport));
-	c.rport = dup_array(r->rport, r->n_rport, sizeof(*r->rport));
-	c.icmp = dup_array(r->icmp, r->n_icmp, sizeof(*r->icmp));
-	if (!c.name || (r->description && !c.description) || !c.remote || !c.local || !c.lport ||
-	    !c.rport || !c.icmp) {
-		errno = ENOMEM;
-		goto fail;
+	if (pc_policy_find(p, r->name) >= 0) {
+		errno = EEXIST;
+		return -1;
 	}
-	if (pc_policy_take(p, &c) == 0)
-		return 0;
-fail:;
-	int e = errno;
-	pc_rule_clear(&c);
-	errno = e;
-	return -1;
+	/* on ENOMEM, what was copied stays in p->mem until the policy is freed */
+	c.description = r->description ? pc_arena_strdup(p->mem, r->description) : NULL;
+	c.remote = copy_list(p, &p->any_addr, r->remote, r->n_remote, sizeof(*r->remote));
+	c.local = copy_list(p, &p->any_addr, r->local, r->n_local, sizeof(*r->local));
+	c.lport = copy_list(p, &p->any_port, r->lport, r->n_lport, sizeof(*r->lport));
+	c.rport = copy_list(p, &p->any_port, r->rport, r->n_rport, sizeof(*r->rport));
+	c.icmp = copy_list(p, &p->any_icmp, r->icmp, r->n_icmp, sizeof(*r->icmp));
+	if ((r->description && !c.description) || !c.remote || !c.local || !c.lport || !c.rport ||
+	    !c.icmp || !(c.name = pc_policy_reserve(p, r->name, NULL))) {
+		errno = ENOMEM;
+		return -1;
+	}
+	pc_policy_commit(p, &c);
+	return 0;
 }
 
 const struct pc_rule *pc_policy_rules(const struct pc_policy *p, size_t *n)
@@ -157,3 +177,4 @@ long pc_policy_find(const struct pc_policy *p, const char *name)
 {
 	return pc_strmap_get(p->names, name);
 }
+

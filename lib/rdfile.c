@@ -1,20 +1,26 @@
-/* rdfile.c - bounded line reading from regular files */
+/* rdfile.c - bounded line reading from regular files, in large chunks: a
+ * line that lies whole in the chunk is handed out in place. */
 #include "rdfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define CHUNK (64 * 1024)
+
 struct pc_rdfile {
-	FILE *f;
+	int fd;
 	uint64_t max_bytes;
-	uint64_t read; /* bytes so far */
+	uint64_t read;     /* bytes handed out so far, newlines included */
 	size_t max_line;
-	char *buf;     /* max_line + 1 bytes */
+	char *buf;         /* max_line + 1 bytes: a line split across chunks */
+	char *chunk;       /* CHUNK bytes */
+	size_t pos, end;   /* chunk[pos..end) is not handed out yet */
 };
 
 /* Opens without blocking (a FIFO would wait for a writer) and checks the
@@ -47,45 +53,78 @@ fail:
 struct pc_rdfile *pc_rdfile_open(const char *path, uint64_t max_bytes, size_t max_line)
 {
 	struct pc_rdfile *r = calloc(1, sizeof(*r));
-	int fd = -1, err;
+	int err;
 
-	if (!r || !(r->buf = malloc(max_line + 1)))
+	if (!r)
+		return NULL;
+	r->fd = -1;
+	if (!(r->buf = malloc(max_line + 1)) || !(r->chunk = malloc(CHUNK)))
 		goto fail;
-	if ((fd = open_regular(path, max_bytes)) < 0 || !(r->f = fdopen(fd, "r")))
+	if ((r->fd = open_regular(path, max_bytes)) < 0)
 		goto fail;
 	r->max_bytes = max_bytes;
 	r->max_line = max_line;
 	return r;
 fail:
 	err = errno;
-	if (fd >= 0)
-		close(fd);
-	if (r)
-		free(r->buf);
-	free(r);
+	pc_rdfile_close(r);
 	errno = err;
 	return NULL;
 }
 
+/* Reads the next chunk. Returns its size, 0 at the end, -1 with errno. */
+static ssize_t fill(struct pc_rdfile *r)
+{
+	ssize_t got;
+
+	do
+		got = read(r->fd, r->chunk, CHUNK);
+	while (got < 0 && errno == EINTR);
+	r->pos = 0;
+	r->end = got > 0 ? (size_t)got : 0;
+	return got;
+}
+
+/* Hands out the next len bytes of the chunk (and the newline after them
+ * when nl): they count against max_bytes. Returns 0, or -1 (EFBIG). */
+static int consume(struct pc_rdfile *r, size_t len, bool nl)
+{
+	if (r->read + len + nl > r->max_bytes) {
+		errno = EFBIG;
+		return -1;
+	}
+	r->read += len + nl;
+	r->pos += len + nl;
+	return 0;
+}
+
 int pc_rdfile_line(struct pc_rdfile *r, char **line, size_t *len)
 {
-	size_t n = 0;
-	int c;
+	size_t n = 0; /* bytes of the line so far */
+	ssize_t got = 1;
 
-	while ((c = getc_unlocked(r->f)) != EOF) {
-		if (++r->read > r->max_bytes) {
-			errno = EFBIG;
-			return -1;
-		}
-		if (c == '\n')
+	for (;;) {
+		if (r->pos == r->end && (got = fill(r)) <= 0)
 			break;
+		char *s = r->chunk + r->pos, *nl = memchr(s, '\n', r->end - r->pos);
+		size_t take = nl ? (size_t)(nl - s) : r->end - r->pos;
+		if (consume(r, take, nl != NULL) < 0)
+			return -1;
+		if (nl && n == 0) { /* whole in the chunk: in place */
+			s[take < r->max_line ? take : r->max_line] = '\0';
+			*line = s;
+			*len = take;
+			return 1;
+		}
 		if (n < r->max_line)
-			r->buf[n] = (char)c;
-		n++;
+			memcpy(r->buf + n, s, take < r->max_line - n ? take : r->max_line - n);
+		n += take;
+		if (nl)
+			break;
 	}
-	if (c == EOF && ferror(r->f))
+	if (got < 0)
 		return -1;
-	if (c == EOF && n == 0)
+	if (got == 0 && n == 0)
 		return 0;
 	r->buf[n < r->max_line ? n : r->max_line] = '\0';
 	*line = r->buf;
@@ -97,8 +136,9 @@ void pc_rdfile_close(struct pc_rdfile *r)
 {
 	if (!r)
 		return;
-	if (r->f)
-		fclose(r->f);
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->chunk);
 	free(r->buf);
 	free(r);
 }

@@ -1,4 +1,6 @@
-/* strmap.c - a string -> index map (open addressing, linear probing) */
+/* strmap.c - a string -> index map (open addressing, linear probing); each
+ * slot keeps its key's hash, so growing never rehashes a string and a probe
+ * compares strings only when the hashes are equal. */
 #include "strmap.h"
 
 #include <errno.h>
@@ -9,6 +11,7 @@
 struct slot {
 	const char *key;
 	size_t value;
+	uint64_t hash;
 };
 
 struct pc_strmap {
@@ -21,7 +24,7 @@ static uint64_t hash_str(const char *s)
 	uint64_t h = 1469598103934665603ull;
 	while (*s)
 		h = (h ^ (uint8_t)*s++) * 1099511628211ull;
-	return h;
+	return h ^ (h >> 29); /* FNV's low bits alone spread poorly */
 }
 
 struct pc_strmap *pc_strmap_new(void)
@@ -46,10 +49,19 @@ void pc_strmap_free(struct pc_strmap *m)
 	free(m);
 }
 
-static struct slot *find(struct slot *slots, size_t cap, const char *key)
+static struct slot *find(struct slot *slots, size_t cap, const char *key, uint64_t h)
 {
-	size_t i = hash_str(key) & (cap - 1);
-	while (slots[i].key && strcmp(slots[i].key, key))
+	size_t i = h & (cap - 1);
+	while (slots[i].key && (slots[i].hash != h || strcmp(slots[i].key, key)))
+		i = (i + 1) & (cap - 1);
+	return &slots[i];
+}
+
+/* The free slot for a hash known to be absent. */
+static struct slot *free_slot(struct slot *slots, size_t cap, uint64_t h)
+{
+	size_t i = h & (cap - 1);
+	while (slots[i].key)
 		i = (i + 1) & (cap - 1);
 	return &slots[i];
 }
@@ -62,30 +74,38 @@ static int grow(struct pc_strmap *m)
 		return -1;
 	for (size_t i = 0; i < m->cap; i++)
 		if (m->slots[i].key)
-			*find(slots, cap, m->slots[i].key) = m->slots[i];
+			*free_slot(slots, cap, m->slots[i].hash) = m->slots[i];
 	free(m->slots);
 	m->slots = slots;
 	m->cap = cap;
 	return 0;
 }
 
-int pc_strmap_put(struct pc_strmap *m, const char *key, size_t value)
+int pc_strmap_add(struct pc_strmap *m, const char *key, size_t value, size_t *old)
 {
+	uint64_t h = hash_str(key);
+
 	if (2 * (m->n + 1) > m->cap && grow(m) < 0)
 		return -1;
-	struct slot *s = find(m->slots, m->cap, key);
+	struct slot *s = find(m->slots, m->cap, key, h);
 	if (s->key) {
+		if (old)
+			*old = s->value;
 		errno = EEXIST;
 		return -1;
 	}
-	s->key = key;
-	s->value = value;
+	*s = (struct slot){ .key = key, .value = value, .hash = h };
 	m->n++;
 	return 0;
 }
 
+int pc_strmap_put(struct pc_strmap *m, const char *key, size_t value)
+{
+	return pc_strmap_add(m, key, value, NULL);
+}
+
 long pc_strmap_get(const struct pc_strmap *m, const char *key)
 {
-	const struct slot *s = find(m->slots, m->cap, key);
+	const struct slot *s = find(m->slots, m->cap, key, hash_str(key));
 	return s->key ? (long)s->value : -1;
 }

@@ -14,6 +14,10 @@ void pc_strmap_free(struct pc_strmap *m);
  * with errno (ENOMEM; EEXIST when the key is present, value unchanged). */
 int pc_strmap_put(struct pc_strmap *m, const char *key, size_t value);
 
+/* The same in one lookup: when key is present, returns -1 with errno EEXIST
+ * and its value in *old (old may be NULL). Returns 0, or -1 with errno. */
+int pc_strmap_add(struct pc_strmap *m, const char *key, size_t value, size_t *old);
+
 /* The value of key, or -1 when absent. */
 long pc_strmap_get(const struct pc_strmap *m, const char *key);
 

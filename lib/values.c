@@ -112,13 +112,20 @@ const char *pc_proto_name(int proto, char *buf, size_t len)
 static int each_item(const char *s, int (*one)(const char *item, void *ctx), void *ctx,
 		     char *err, size_t errlen)
 {
-	char *copy = strdup(s), *rest = copy;
+	char small[256], *copy = small, *rest;
+	size_t len = strlen(s);
 	int rc = 0;
 
-	if (!copy) {
+	/* one item, nothing to trim: no copy */
+	if (len && !memchr(s, ',', len) && s[0] != ' ' && s[0] != '\t' && s[len - 1] != ' ' &&
+	    s[len - 1] != '\t')
+		return one(s, ctx);
+	if (len >= sizeof(small) && !(copy = malloc(len + 1))) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	memcpy(copy, s, len + 1);
+	rest = copy;
 	if (!*copy) {
 		snprintf(err, errlen, "empty value");
 		rc = -1;
@@ -136,11 +143,22 @@ static int each_item(const char *s, int (*one)(const char *item, void *ctx), voi
 		}
 		rc = one(tok, ctx);
 	}
-	free(copy);
+	if (copy != small)
+		free(copy);
 	return rc;
 }
 
-/* A growable array for the list parsers. */
+size_t pc_list_count(const char *s)
+{
+	size_t n = 1;
+
+	while ((s = strchr(s, ',')))
+		n++, s++;
+	return n;
+}
+
+/* The array a list parser fills: room for cap elements of size bytes
+ * (pc_list_count of the text, so it never runs out). */
 struct list {
 	void *v;
 	size_t n, cap, size;
@@ -152,27 +170,34 @@ struct list {
 static void *list_push(struct list *l)
 {
 	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 4;
-		void *v = realloc(l->v, cap * l->size);
-		if (!v) {
-			snprintf(l->err, l->errlen, "out of memory");
-			return NULL;
-		}
-		l->v = v;
-		l->cap = cap;
+		snprintf(l->err, l->errlen, "too many elements");
+		return NULL;
 	}
 	return (char *)l->v + l->size * l->n++;
 }
 
-static int parse_list(const char *s, struct list *l, int (*one)(const char *, void *),
-		      void **v, size_t *n)
+static int parse_into(const char *s, struct list *l, int (*one)(const char *, void *), size_t *n)
 {
-	if (each_item(s, one, l, l->err, l->errlen) < 0) {
+	if (each_item(s, one, l, l->err, l->errlen) < 0)
+		return -1;
+	*n = l->n;
+	return 0;
+}
+
+/* The same into a new array (*v, malloc'd). */
+static int parse_alloc(const char *s, struct list *l, int (*one)(const char *, void *), void **v,
+		       size_t *n)
+{
+	l->cap = pc_list_count(s);
+	if (!(l->v = malloc(l->cap * l->size))) {
+		snprintf(l->err, l->errlen, "out of memory");
+		return -1;
+	}
+	if (parse_into(s, l, one, n) < 0) {
 		free(l->v);
 		return -1;
 	}
 	*v = l->v;
-	*n = l->n;
 	return 0;
 }
 
@@ -215,7 +240,14 @@ static int one_port(const char *item, void *ctx)
 int pc_parse_ports(const char *s, struct pc_portrange **v, size_t *n, char *err, size_t errlen)
 {
 	struct list l = { .size = sizeof(**v), .err = err, .errlen = errlen };
-	return parse_list(s, &l, one_port, (void **)v, n);
+	return parse_alloc(s, &l, one_port, (void **)v, n);
+}
+
+int pc_parse_ports_into(const char *s, struct pc_portrange *v, size_t cap, size_t *n, char *err,
+			size_t errlen)
+{
+	struct list l = { .v = v, .cap = cap, .size = sizeof(*v), .err = err, .errlen = errlen };
+	return parse_into(s, &l, one_port, n);
 }
 
 static int one_prefix(const char *item, void *ctx)
@@ -235,7 +267,14 @@ static int one_prefix(const char *item, void *ctx)
 int pc_parse_prefixes(const char *s, struct pc_prefix **v, size_t *n, char *err, size_t errlen)
 {
 	struct list l = { .size = sizeof(**v), .err = err, .errlen = errlen };
-	return parse_list(s, &l, one_prefix, (void **)v, n);
+	return parse_alloc(s, &l, one_prefix, (void **)v, n);
+}
+
+int pc_parse_prefixes_into(const char *s, struct pc_prefix *v, size_t cap, size_t *n, char *err,
+			   size_t errlen)
+{
+	struct list l = { .v = v, .cap = cap, .size = sizeof(*v), .err = err, .errlen = errlen };
+	return parse_into(s, &l, one_prefix, n);
 }
 
 static int icmp_number(const char *s, int proto, struct list *l)
@@ -282,7 +321,15 @@ int pc_parse_icmp(const char *s, int proto, struct pc_icmpspec **v, size_t *n, c
 		  size_t errlen)
 {
 	struct list l = { .size = sizeof(**v), .err = err, .errlen = errlen, .proto = proto };
-	return parse_list(s, &l, one_icmp, (void **)v, n);
+	return parse_alloc(s, &l, one_icmp, (void **)v, n);
+}
+
+int pc_parse_icmp_into(const char *s, int proto, struct pc_icmpspec *v, size_t cap, size_t *n,
+		       char *err, size_t errlen)
+{
+	struct list l = { .v = v, .cap = cap, .size = sizeof(*v), .err = err, .errlen = errlen,
+			  .proto = proto };
+	return parse_into(s, &l, one_icmp, n);
 }
 
 const char *pc_icmp_type_name(int proto, int type)

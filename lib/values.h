@@ -28,6 +28,18 @@ int pc_parse_icmp(const char *s, int proto, struct pc_icmpspec **v, size_t *n, c
 /* The name of an ICMP/ICMPv6 type, or NULL. */
 const char *pc_icmp_type_name(int proto, int type);
 
+/* The elements a comma list can hold (its commas + 1): the room the
+ * *_into parsers need. */
+size_t pc_list_count(const char *s);
+/* The list parsers above, into v (room for cap elements, which must be at
+ * least pc_list_count(s)); *n is the number parsed. */
+int pc_parse_ports_into(const char *s, struct pc_portrange *v, size_t cap, size_t *n, char *err,
+			size_t errlen);
+int pc_parse_prefixes_into(const char *s, struct pc_prefix *v, size_t cap, size_t *n, char *err,
+			   size_t errlen);
+int pc_parse_icmp_into(const char *s, int proto, struct pc_icmpspec *v, size_t cap, size_t *n,
+		       char *err, size_t errlen);
+
 /* One of the words in names (NULL-terminated); *out is its position.
  * The error lists the words. */
 int pc_parse_word(const char *s, const char *const *names, int *out, char *err, size_t errlen);

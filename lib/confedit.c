@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strbuf.h"
+
 #define SETTINGS_SECTION "portcullis"
 #define NAME_MAX_CMP 256 /* longer names are never suggested (lines are <= 199 bytes) */
 
@@ -262,74 +264,44 @@ int pc_confedit_set(struct pc_confedit *e, size_t i, bool on)
 
 /* ---- output ---- */
 
-struct out {
-	char *buf;
-	size_t len, cap;
-};
-
-static int put(struct out *o, const char *s, size_t n)
-{
-	if (o->len + n + 1 > o->cap) {
-		size_t cap = o->cap * 2 > o->len + n + 1 ? o->cap * 2 : o->len + n + 1;
-		char *b = realloc(o->buf, cap);
-		if (!b)
-			return -1;
-		o->buf = b;
-		o->cap = cap;
-	}
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-	o->buf[o->len] = '\0';
-	return 0;
-}
-
-static int put_str(struct out *o, const char *s)
-{
-	return put(o, s, strlen(s));
-}
-
 /* Writes text up to rule r's edit, then the edit; *pos moves past what it replaced. */
-static int put_edit(struct out *o, const struct pc_confedit *e, const struct crule *r, size_t *pos)
+static void put_edit(struct pc_strbuf *o, const struct pc_confedit *e, const struct crule *r,
+		     size_t *pos)
 {
 	const char *word = r->want == W_YES ? "yes" : "no";
 	const char *eol = e->text + r->eol_off;
 	size_t eol_len = r->eol_len;
 
 	if (r->has_enabled) {
-		if (put(o, e->text + *pos, r->val_off - *pos) < 0 || put_str(o, word) < 0)
-			return -1;
+		pc_strbuf_put(o, e->text + *pos, r->val_off - *pos);
+		pc_strbuf_puts(o, word);
 		*pos = r->val_off + r->val_len;
-		return 0;
+		return;
 	}
 	if (!eol_len) { /* the header is the last line and has no line end */
 		eol = e->eol_len ? e->text + e->eol_off : "\n";
 		eol_len = e->eol_len ? e->eol_len : 1;
 	}
-	if (put(o, e->text + *pos, r->hdr_end - *pos) < 0 ||
-	    (!r->eol_len && put(o, eol, eol_len) < 0) || put_str(o, "enabled = ") < 0 ||
-	    put_str(o, word) < 0 || put(o, eol, eol_len) < 0)
-		return -1;
+	pc_strbuf_put(o, e->text + *pos, r->hdr_end - *pos);
+	if (!r->eol_len)
+		pc_strbuf_put(o, eol, eol_len);
+	pc_strbuf_puts(o, "enabled = ");
+	pc_strbuf_puts(o, word);
+	pc_strbuf_put(o, eol, eol_len);
 	*pos = r->hdr_end;
-	return 0;
 }
 
 char *pc_confedit_text(const struct pc_confedit *e, size_t *len)
 {
-	struct out o = { 0 };
+	struct pc_strbuf o;
 	size_t pos = 0;
 
+	pc_strbuf_init_heap(&o);
 	for (size_t i = 0; i < e->n; i++)
-		if (e->rule[i].want != W_KEEP && put_edit(&o, e, &e->rule[i], &pos) < 0)
-			goto fail;
-	if (put(&o, e->text + pos, e->len - pos) < 0)
-		goto fail;
-	if (len)
-		*len = o.len;
-	return o.buf;
-fail:
-	free(o.buf);
-	errno = ENOMEM;
-	return NULL;
+		if (e->rule[i].want != W_KEEP)
+			put_edit(&o, e, &e->rule[i], &pos);
+	pc_strbuf_put(&o, e->text + pos, e->len - pos);
+	return pc_strbuf_take(&o, len);
 }
 
 /* ---- close matches ---- */
@@ -402,28 +374,29 @@ size_t pc_confedit_suggest(const struct pc_confedit *e, const char *name, size_t
 
 /* ---- all in one ---- */
 
-static size_t describe_unknown(const struct pc_confedit *e, const char *name, char *err,
-			       size_t errlen, size_t used)
+static void describe_unknown(const struct pc_confedit *e, const char *name, struct pc_strbuf *msg)
 {
 	size_t idx[5], n = pc_confedit_suggest(e, name, idx, 5);
 
-	if (used >= errlen)
-		return used;
-	used += (size_t)snprintf(err + used, errlen - used, "%sno rule named '%s'", used ? "; " : "", name);
-	for (size_t i = 0; i < n && used < errlen; i++)
-		used += (size_t)snprintf(err + used, errlen - used, "%s'%s'", i ? ", " : "; did you mean ",
-					 e->rule[idx[i]].name);
-	if (n && used < errlen)
-		used += (size_t)snprintf(err + used, errlen - used, "?");
-	return used;
+	pc_strbuf_puts(msg, pc_strbuf_len(msg) ? "; no rule named '" : "no rule named '");
+	pc_strbuf_puts(msg, name);
+	pc_strbuf_putc(msg, '\'');
+	for (size_t i = 0; i < n; i++) {
+		pc_strbuf_puts(msg, i ? ", '" : "; did you mean '");
+		pc_strbuf_puts(msg, e->rule[idx[i]].name);
+		pc_strbuf_putc(msg, '\'');
+	}
+	if (n)
+		pc_strbuf_putc(msg, '?');
 }
 
 char *pc_confedit_apply(const char *text, size_t len, const char *const *names, size_t n,
 			bool on, size_t *outlen, char *err, size_t errlen)
 {
 	struct pc_confedit *e = pc_confedit_new(text, len);
+	struct pc_strbuf msg;
 	char *res = NULL;
-	size_t used = 0, unknown = 0;
+	size_t unknown = 0;
 	int saved;
 
 	if (errlen)
@@ -433,12 +406,14 @@ char *pc_confedit_apply(const char *text, size_t len, const char *const *names, 
 			snprintf(err, errlen, "the file holds a NUL byte");
 		return NULL;
 	}
+	pc_strbuf_init(&msg, err, errlen);
 	for (size_t i = 0; i < n; i++)
 		if (!pc_confedit_select(e, names[i], NULL, 0)) {
-			used = describe_unknown(e, names[i], err, errlen, used);
+			describe_unknown(e, names[i], &msg);
 			unknown++;
 		}
 	if (unknown) {
+		pc_strbuf_finish(&msg);
 		errno = ENOENT;
 		goto out;
 	}

@@ -10,7 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "strbuf.h"
+
 #define STATUS_MAX_BYTES (64u << 20)
+#define WRITE_BUF (1u << 16)
 
 enum ftype { T_UINT, T_U64, T_I64, T_BOOL, T_STR, T_QUEUE, T_FAIL, T_ACTION, T_RESULT };
 
@@ -64,141 +67,80 @@ const char *pc_reload_result_name(enum pc_reload_result r)
 	return (unsigned)r < 3 ? result_names[r] : "none";
 }
 
-/* A buffered writer to a file descriptor; err remembers the first error. */
-struct wbuf {
-	int fd;
-	int err;
-	size_t len;
-	char buf[1 << 16];
-};
-
-static void wb_flush(struct wbuf *w)
-{
-	size_t off = 0;
-
-	while (off < w->len && !w->err) {
-		ssize_t n = write(w->fd, w->buf + off, w->len - off);
-
-		if (n < 0 && errno != EINTR)
-			w->err = errno;
-		else if (n > 0)
-			off += (size_t)n;
-	}
-	w->len = 0;
-}
-
-static void wb_put(struct wbuf *w, const char *s, size_t n)
-{
-	while (n) {
-		size_t room = sizeof(w->buf) - w->len, k = n < room ? n : room;
-
-		memcpy(w->buf + w->len, s, k);
-		w->len += k;
-		s += k;
-		n -= k;
-		if (w->len == sizeof(w->buf))
-			wb_flush(w);
-	}
-}
-
-static void wb_puts(struct wbuf *w, const char *s)
-{
-	wb_put(w, s, strlen(s));
-}
-
 /* A string on one line: control characters become '?'. */
-static void wb_str(struct wbuf *w, const char *s)
+static void put_str(struct pc_strbuf *w, const char *s)
 {
 	for (const char *p = s; p && *p; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			wb_put(w, s, (size_t)(p - s));
-			wb_put(w, "?", 1);
+			pc_strbuf_put(w, s, (size_t)(p - s));
+			pc_strbuf_putc(w, '?');
 			s = p + 1;
 		}
 	}
 	if (s)
-		wb_puts(w, s);
+		pc_strbuf_puts(w, s);
 }
 
-static void wb_u64(struct wbuf *w, uint64_t v)
-{
-	char tmp[24];
-	size_t i = sizeof(tmp);
-
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	wb_put(w, tmp + i, sizeof(tmp) - i);
-}
-
-static void wb_i64(struct wbuf *w, int64_t v)
-{
-	if (v < 0) {
-		wb_put(w, "-", 1);
-		wb_u64(w, (uint64_t)0 - (uint64_t)v);
-	} else {
-		wb_u64(w, (uint64_t)v);
-	}
-}
-
-static void write_field(struct wbuf *w, const struct field *fd, const struct pc_status *st)
+static void write_field(struct pc_strbuf *w, const struct field *fd, const struct pc_status *st)
 {
 	const void *p = (const char *)st + fd->off;
 
-	wb_puts(w, fd->key);
-	wb_put(w, "=", 1);
+	pc_strbuf_puts(w, fd->key);
+	pc_strbuf_putc(w, '=');
 	switch (fd->type) {
-	case T_UINT: wb_u64(w, *(const unsigned *)p); break;
-	case T_U64: wb_u64(w, *(const uint64_t *)p); break;
-	case T_I64: wb_i64(w, *(const int64_t *)p); break;
-	case T_BOOL: wb_puts(w, *(const bool *)p ? "yes" : "no"); break;
-	case T_STR: wb_str(w, *(const char *const *)p); break;
-	case T_FAIL: wb_puts(w, *(const bool *)p ? "open" : "closed"); break;
-	case T_ACTION: wb_puts(w, *(const enum pc_action *)p == PC_PERMIT ? "permit" : "deny"); break;
-	case T_RESULT: wb_puts(w, pc_reload_result_name(*(const enum pc_reload_result *)p)); break;
+	case T_UINT: pc_strbuf_u64(w, *(const unsigned *)p); break;
+	case T_U64: pc_strbuf_u64(w, *(const uint64_t *)p); break;
+	case T_I64: pc_strbuf_i64(w, *(const int64_t *)p); break;
+	case T_BOOL: pc_strbuf_puts(w, *(const bool *)p ? "yes" : "no"); break;
+	case T_STR: put_str(w, *(const char *const *)p); break;
+	case T_FAIL: pc_strbuf_puts(w, *(const bool *)p ? "open" : "closed"); break;
+	case T_ACTION:
+		pc_strbuf_puts(w, *(const enum pc_action *)p == PC_PERMIT ? "permit" : "deny");
+		break;
+	case T_RESULT:
+		pc_strbuf_puts(w, pc_reload_result_name(*(const enum pc_reload_result *)p));
+		break;
 	case T_QUEUE:
-		wb_u64(w, st->queue_lo);
+		pc_strbuf_u64(w, st->queue_lo);
 		if (st->queue_hi > st->queue_lo) {
-			wb_put(w, "-", 1);
-			wb_u64(w, st->queue_hi);
+			pc_strbuf_putc(w, '-');
+			pc_strbuf_u64(w, st->queue_hi);
 		}
 		break;
 	}
-	wb_put(w, "\n", 1);
+	pc_strbuf_putc(w, '\n');
 }
 
 /* Writes st to fd and syncs it. Returns 0, or -1 with errno. */
 static int write_all(int fd, const struct pc_status *st)
 {
-	struct wbuf *w = malloc(sizeof(*w));
-	int err;
+	char *buf = malloc(WRITE_BUF);
+	struct pc_strbuf w;
+	int err = 0;
 
-	if (!w)
+	if (!buf)
 		return -1;
-	w->fd = fd;
-	w->err = 0;
-	w->len = 0;
-	wb_puts(w, "# portcullisd status; format: docs/daemon.md\n");
+	pc_strbuf_init_fd(&w, buf, WRITE_BUF, fd);
+	pc_strbuf_puts(&w, "# portcullisd status; format: docs/daemon.md\n");
 	for (size_t i = 0; i < NFIELDS; i++)
-		write_field(w, &fields[i], st);
+		write_field(&w, &fields[i], st);
 	for (size_t i = 0; i < st->n_queue; i++) {
-		wb_puts(w, "queue.");
-		wb_u64(w, st->queue[i].num);
-		wb_puts(w, ".packets=");
-		wb_u64(w, st->queue[i].packets);
-		wb_put(w, "\n", 1);
+		pc_strbuf_puts(&w, "queue.");
+		pc_strbuf_u64(&w, st->queue[i].num);
+		pc_strbuf_puts(&w, ".packets=");
+		pc_strbuf_u64(&w, st->queue[i].packets);
+		pc_strbuf_putc(&w, '\n');
 	}
 	for (size_t i = 0; i < st->n_rule; i++) {
-		wb_put(w, "rule=", 5);
-		wb_u64(w, st->rule[i].hits);
-		wb_put(w, " ", 1);
-		wb_str(w, st->rule[i].name);
-		wb_put(w, "\n", 1);
+		pc_strbuf_puts(&w, "rule=");
+		pc_strbuf_u64(&w, st->rule[i].hits);
+		pc_strbuf_putc(&w, ' ');
+		put_str(&w, st->rule[i].name);
+		pc_strbuf_putc(&w, '\n');
 	}
-	wb_flush(w);
-	err = w->err;
-	free(w);
+	if (pc_strbuf_flush(&w) < 0)
+		err = errno;
+	free(buf);
 	if (!err && fsync(fd) < 0)
 		err = errno;
 	errno = err;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "strbuf.h"
 
 #define NS_PER_SEC 1000000000ull
 /* A string value is cut (and ends in "...") where it would take the line
@@ -34,77 +35,22 @@ struct pc_vlog {
 	uint64_t write_errors;
 };
 
-/* A bounded string builder: len counts what would have been written. */
-struct sbuf {
-	char *p;
-	size_t cap; /* room for characters, the NUL excluded */
-	size_t len;
-	unsigned fields;
-};
-
-static void sb_init(struct sbuf *b, char *buf, size_t len)
-{
-	b->p = buf;
-	b->cap = len ? len - 1 : 0;
-	b->len = 0;
-	b->fields = 0;
-}
-
-static size_t sb_finish(struct sbuf *b)
-{
-	if (b->p && (b->cap || b->len == 0))
-		b->p[b->len < b->cap ? b->len : b->cap] = '\0';
-	return b->len;
-}
-
-static void sb_putn(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->len < b->cap) {
-		size_t room = b->cap - b->len;
-
-		memcpy(b->p + b->len, s, n < room ? n : room);
-	}
-	b->len += n;
-}
-
-static void sb_puts(struct sbuf *b, const char *s)
-{
-	sb_putn(b, s, strlen(s));
-}
-
-static void sb_putc(struct sbuf *b, char c)
-{
-	sb_putn(b, &c, 1);
-}
-
-static void sb_putu(struct sbuf *b, uint64_t v)
-{
-	char tmp[24];
-	size_t i = sizeof(tmp);
-
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	sb_putn(b, tmp + i, sizeof(tmp) - i);
-}
-
-static void sb_hex2(struct sbuf *b, const char *prefix, unsigned char c)
+static void put_hex2(struct pc_strbuf *b, const char *prefix, unsigned char c)
 {
 	static const char hex[] = "0123456789abcdef";
 
-	sb_puts(b, prefix);
-	sb_putc(b, hex[c >> 4]);
-	sb_putc(b, hex[c & 15]);
+	pc_strbuf_puts(b, prefix);
+	pc_strbuf_putc(b, hex[c >> 4]);
+	pc_strbuf_putc(b, hex[c & 15]);
 }
 
 /* Whether the next n bytes of a free-text value fit before VALUE_END;
  * when not, the value ends in "...". */
-static bool sb_room(struct sbuf *b, size_t n)
+static bool value_room(struct pc_strbuf *b, size_t n)
 {
-	if (b->len + n <= VALUE_END)
+	if (pc_strbuf_len(b) + n <= VALUE_END)
 		return true;
-	sb_puts(b, "...");
+	pc_strbuf_puts(b, "...");
 	return false;
 }
 
@@ -157,7 +103,7 @@ static size_t json_piece(const unsigned char *s, size_t i, size_t n, const char 
 
 /* A JSON string body: control characters and invalid UTF-8 bytes escaped;
  * free text is cut at VALUE_END. */
-static void sb_json_str(struct sbuf *b, const char *str, bool free_text)
+static void put_json_str(struct pc_strbuf *b, const char *str, bool free_text)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t n = strlen(str), i = 0;
@@ -166,85 +112,90 @@ static void sb_json_str(struct sbuf *b, const char *str, bool free_text)
 		const char *esc;
 		size_t k = json_piece(s, i, n, &esc);
 
-		if (free_text && !sb_room(b, k))
+		if (free_text && !value_room(b, k))
 			return;
 		if (esc)
-			sb_puts(b, esc);
+			pc_strbuf_puts(b, esc);
 		else if (k == 6)
-			sb_hex2(b, "\\u00", s[i]);
+			put_hex2(b, "\\u00", s[i]);
 		else
-			sb_putn(b, str + i, k);
+			pc_strbuf_put(b, str + i, k);
 		i += k == 6 || esc ? 1 : k;
 	}
 }
 
 /* A text-format value: '"' and '\' escaped, control bytes as \xHH; free
  * text is cut at VALUE_END. */
-static void sb_text_str(struct sbuf *b, const char *str, bool free_text)
+static void put_text_str(struct pc_strbuf *b, const char *str, bool free_text)
 {
 	for (const unsigned char *s = (const unsigned char *)str; *s; s++) {
 		bool ctl = *s < 0x20 || *s == 0x7f, quote = *s == '"' || *s == '\\';
 
-		if (free_text && !sb_room(b, ctl ? 4 : quote ? 2 : 1))
+		if (free_text && !value_room(b, ctl ? 4 : quote ? 2 : 1))
 			return;
 		if (quote) {
-			sb_putc(b, '\\');
-			sb_putc(b, (char)*s);
+			pc_strbuf_putc(b, '\\');
+			pc_strbuf_putc(b, (char)*s);
 		} else if (ctl) {
-			sb_hex2(b, "\\x", *s);
+			put_hex2(b, "\\x", *s);
 		} else {
-			sb_putc(b, (char)*s);
+			pc_strbuf_putc(b, (char)*s);
 		}
 	}
 }
 
-static void kv_key(struct sbuf *b, enum pc_log_format fmt, const char *key)
+/* Whether the line has a key: each line starts with one. */
+static bool has_key(const struct pc_strbuf *b)
+{
+	return pc_strbuf_len(b) > 0;
+}
+
+static void kv_key(struct pc_strbuf *b, enum pc_log_format fmt, const char *key)
 {
 	if (fmt == PC_LOGF_JSON) {
-		sb_puts(b, b->fields ? ",\"" : "{\"");
-		sb_puts(b, key);
-		sb_puts(b, "\":");
+		pc_strbuf_puts(b, has_key(b) ? ",\"" : "{\"");
+		pc_strbuf_puts(b, key);
+		pc_strbuf_puts(b, "\":");
 	} else {
-		if (b->fields)
-			sb_putc(b, ' ');
-		sb_puts(b, key);
-		sb_putc(b, '=');
+		if (has_key(b))
+			pc_strbuf_putc(b, ' ');
+		pc_strbuf_puts(b, key);
+		pc_strbuf_putc(b, '=');
 	}
-	b->fields++;
 }
 
 /* A string value; quote: free text, quoted in text format and cut at
  * VALUE_END. */
-static void kv_str(struct sbuf *b, enum pc_log_format fmt, const char *key, const char *val,
+static void kv_str(struct pc_strbuf *b, enum pc_log_format fmt, const char *key, const char *val,
 		   bool quote)
 {
 	kv_key(b, fmt, key);
 	if (fmt == PC_LOGF_JSON) {
-		sb_putc(b, '"');
-		sb_json_str(b, val, quote);
-		sb_putc(b, '"');
+		pc_strbuf_putc(b, '"');
+		put_json_str(b, val, quote);
+		pc_strbuf_putc(b, '"');
 	} else if (quote) {
-		sb_putc(b, '"');
-		sb_text_str(b, val, true);
-		sb_putc(b, '"');
+		pc_strbuf_putc(b, '"');
+		put_text_str(b, val, true);
+		pc_strbuf_putc(b, '"');
 	} else {
-		sb_text_str(b, val, false);
+		put_text_str(b, val, false);
 	}
 }
 
-static void kv_num(struct sbuf *b, enum pc_log_format fmt, const char *key, uint64_t val)
+static void kv_num(struct pc_strbuf *b, enum pc_log_format fmt, const char *key, uint64_t val)
 {
 	kv_key(b, fmt, key);
-	sb_putu(b, val);
+	pc_strbuf_u64(b, val);
 }
 
-static void kv_end(struct sbuf *b, enum pc_log_format fmt)
+static void kv_end(struct pc_strbuf *b, enum pc_log_format fmt)
 {
 	if (fmt != PC_LOGF_JSON)
 		return;
-	if (!b->fields)
-		sb_putc(b, '{');
-	sb_putc(b, '}');
+	if (!has_key(b))
+		pc_strbuf_putc(b, '{');
+	pc_strbuf_putc(b, '}');
 }
 
 static const char *dir_name(uint8_t dir)
@@ -252,7 +203,7 @@ static const char *dir_name(uint8_t dir)
 	return dir == PC_DIR_IN ? "in" : dir == PC_DIR_OUT ? "out" : "fwd";
 }
 
-static void kv_proto(struct sbuf *b, enum pc_log_format fmt, uint8_t proto)
+static void kv_proto(struct pc_strbuf *b, enum pc_log_format fmt, uint8_t proto)
 {
 	static const struct { uint8_t num; const char *name; } names[] = {
 		{ 1, "icmp" }, { 6, "tcp" }, { 17, "udp" }, { 58, "icmpv6" },
@@ -268,7 +219,7 @@ static void kv_proto(struct sbuf *b, enum pc_log_format fmt, uint8_t proto)
 	kv_str(b, fmt, "proto", num, false);
 }
 
-static void kv_packet(struct sbuf *b, enum pc_log_format fmt, const struct pc_pkt *pkt)
+static void kv_packet(struct pc_strbuf *b, enum pc_log_format fmt, const struct pc_pkt *pkt)
 {
 	char src[PC_ADDR_STRLEN], dst[PC_ADDR_STRLEN];
 	bool ports = pkt->flags & PC_PKT_PORTS;
@@ -290,7 +241,7 @@ static void kv_packet(struct sbuf *b, enum pc_log_format fmt, const struct pc_pk
 }
 
 /* The record's line; time (may be NULL) becomes a leading time= key. */
-static size_t format_rec(struct sbuf *b, enum pc_log_format fmt, const char *time,
+static size_t format_rec(struct pc_strbuf *b, enum pc_log_format fmt, const char *time,
 			 const struct pc_vlog_rec *rec)
 {
 	if (time)
@@ -310,33 +261,33 @@ static size_t format_rec(struct sbuf *b, enum pc_log_format fmt, const char *tim
 	else
 		kv_packet(b, fmt, rec->pkt);
 	kv_end(b, fmt);
-	return sb_finish(b);
+	return pc_strbuf_finish(b);
 }
 
 size_t pc_vlog_format(char *buf, size_t len, enum pc_log_format fmt,
 		      const struct pc_vlog_rec *rec)
 {
-	struct sbuf b;
+	struct pc_strbuf b;
 
-	sb_init(&b, buf, len);
+	pc_strbuf_init(&b, buf, len);
 	return format_rec(&b, fmt, NULL, rec);
 }
 
-static size_t format_suppressed(struct sbuf *b, enum pc_log_format fmt, const char *time,
+static size_t format_suppressed(struct pc_strbuf *b, enum pc_log_format fmt, const char *time,
 				uint64_t n)
 {
 	if (time)
 		kv_str(b, fmt, "time", time, false);
 	kv_num(b, fmt, "suppressed", n);
 	kv_end(b, fmt);
-	return sb_finish(b);
+	return pc_strbuf_finish(b);
 }
 
 size_t pc_vlog_format_suppressed(char *buf, size_t len, enum pc_log_format fmt, uint64_t n)
 {
-	struct sbuf b;
+	struct pc_strbuf b;
 
-	sb_init(&b, buf, len);
+	pc_strbuf_init(&b, buf, len);
 	return format_suppressed(&b, fmt, NULL, n);
 }
 
@@ -391,10 +342,10 @@ static void emit(struct pc_vlog *vl, char *line, size_t n)
 static void report_suppressed(struct pc_vlog *vl)
 {
 	char line[PC_VLOG_LINE_MAX], tbuf[40];
-	struct sbuf b;
+	struct pc_strbuf b;
 	size_t n;
 
-	sb_init(&b, line, sizeof(line) - 1);
+	pc_strbuf_init(&b, line, sizeof(line) - 1);
 	n = format_suppressed(&b, vl->cfg.format, line_time(vl, tbuf, sizeof(tbuf)), vl->pending);
 	emit(vl, line, n);
 	vl->pending = 0;
@@ -529,10 +480,10 @@ bool pc_vlog_admit(struct pc_vlog *vl, uint64_t now_ns)
 void pc_vlog_write(struct pc_vlog *vl, const struct pc_vlog_rec *rec)
 {
 	char line[PC_VLOG_LINE_MAX], tbuf[40];
-	struct sbuf b;
+	struct pc_strbuf b;
 	size_t n;
 
-	sb_init(&b, line, sizeof(line) - 1);
+	pc_strbuf_init(&b, line, sizeof(line) - 1);
 	n = format_rec(&b, vl->cfg.format, line_time(vl, tbuf, sizeof(tbuf)), rec);
 	emit(vl, line, n);
 }
@@ -542,17 +493,17 @@ void pc_vlog_message(struct pc_vlog *vl, const char *level, const char *msg)
 	char line[PC_VLOG_LINE_MAX], tbuf[40];
 	enum pc_log_format fmt = vl->cfg.format;
 	const char *time;
-	struct sbuf b;
+	struct pc_strbuf b;
 
 	if (!vl->cfg.sink && vl->cfg.target != PC_LOGT_FILE)
 		return;
-	sb_init(&b, line, sizeof(line) - 1);
+	pc_strbuf_init(&b, line, sizeof(line) - 1);
 	if ((time = line_time(vl, tbuf, sizeof(tbuf))))
 		kv_str(&b, fmt, "time", time, false);
 	kv_str(&b, fmt, "level", level, false);
 	kv_str(&b, fmt, "msg", msg, true);
 	kv_end(&b, fmt);
-	emit(vl, line, sb_finish(&b));
+	emit(vl, line, pc_strbuf_finish(&b));
 }
 
 void pc_vlog_tick(struct pc_vlog *vl, uint64_t now_ns)

@@ -2,6 +2,7 @@
 #include "values.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,6 +202,31 @@ static int parse_alloc(const char *s, struct list *l, int (*one)(const char *, v
 	return 0;
 }
 
+/* N or N-M of at most five digits each, both at most 65535: the common
+ * case, read in place. false: not of that form (the full parser decides). */
+static bool port_fast(const char *s, unsigned long *lo, unsigned long *hi)
+{
+	unsigned long v[2] = { 0, 0 };
+	int part = 0, digits = 0;
+
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9' && digits < 5) {
+			v[part] = v[part] * 10 + (unsigned long)(*s - '0');
+			digits++;
+		} else if (*s == '-' && !part && digits) {
+			part = 1;
+			digits = 0;
+		} else {
+			return false;
+		}
+	}
+	if (!digits || v[0] > 65535 || v[1] > 65535)
+		return false;
+	*lo = v[0];
+	*hi = part ? v[1] : v[0];
+	return true;
+}
+
 static int one_port(const char *item, void *ctx)
 {
 	struct list *l = ctx;
@@ -210,6 +236,11 @@ static int one_port(const char *item, void *ctx)
 	if (!strcmp(item, "any")) {
 		lo = 0;
 		hi = 65535;
+	} else if (port_fast(item, &lo, &hi)) {
+		if (hi < lo) {
+			snprintf(l->err, l->errlen, "port range %s is reversed", item);
+			return -1;
+		}
 	} else {
 		snprintf(buf, sizeof(buf), "%s", item);
 		char *dash = strchr(buf, '-');

@@ -76,6 +76,11 @@
 #define REC_TREE 2
 #define REC_COUNT_MAX 0xffffff
 
+/* A node or leaf whose best entry matches every packet always answers with
+ * its rule: instead of its offset, the tables and parent links hold
+ * TERM | rule, and it has no record. Offsets and rules stay below TERM. */
+#define TERM 0x80000000u
+
 /* A listed entry: rule | proto << 32 | flags << 40 | local plen << 48 |
  * proto mask << 56 (0xff when the rule names a protocol), then a word of
  * ports (llo | lhi << 16 | rlo << 32 | rhi << 48) or icmp (type | code << 8)
@@ -432,7 +437,11 @@ static uint32_t node_query(const struct pc_index *ix, unsigned kw, uint32_t n, c
 	if ((r[0] >> 32 & 0xff) != REC_TREE)
 		return rec_query(ix, kw, r, lw, q);
 	for (uint32_t lf = pc_lpm_block_find(r + 1, kw, lw); lf != NONE; lf = (uint32_t)ix->rec[lf]) {
-		uint32_t res = rec_query(ix, kw, ix->rec + lf, lw, q);
+		uint32_t res;
+
+		if (lf & TERM)
+			return lf & ~TERM;
+		res = rec_query(ix, kw, ix->rec + lf, lw, q);
 
 		if (res != NONE)
 			return res;
@@ -454,7 +463,11 @@ long pc_index_lookup(const struct pc_index *ix, const struct pc_pkt *pkt)
 	addr_words(q.d ? pkt->dst : pkt->src, fam, rw);
 	addr_words(q.d ? pkt->src : pkt->dst, fam, lw);
 	for (uint32_t n = pc_lpm_find(&f->remote, rw); n != NONE; n = (uint32_t)ix->rec[n]) {
-		uint32_t r = node_query(ix, f->kw, n, lw, &q);
+		uint32_t r;
+
+		if (n & TERM)
+			return n & ~TERM;
+		r = node_query(ix, f->kw, n, lw, &q);
 
 		if (r != NONE)
 			return r;
@@ -1350,7 +1363,7 @@ static long rec_add(struct builder *b, unsigned kind, size_t count, size_t words
 	size_t off = b->rec.n;
 	uint64_t *w;
 
-	if (count > REC_COUNT_MAX || off + 1 + words >= NONE) {
+	if (count > REC_COUNT_MAX || off + 1 + words >= TERM) {
 		errno = E2BIG;
 		return -1;
 	}
@@ -1365,7 +1378,8 @@ static void rec_parent(struct builder *b, uint32_t off, uint32_t parent)
 {
 	uint64_t *w = VAT(b->rec, uint64_t) + off;
 
-	*w = (*w & ~(uint64_t)UINT32_MAX) | parent;
+	if (!(off & TERM))
+		*w = (*w & ~(uint64_t)UINT32_MAX) | parent;
 }
 
 static size_t ent_words(const struct ent *e, unsigned kw, bool local)
@@ -1396,8 +1410,15 @@ static void ent_put(uint64_t *w, const struct ent *e, unsigned kw, bool local)
 		memcpy(w, e->lk, kw * sizeof *w);
 }
 
+/* True when e matches every packet of its address pair. */
+static bool ent_catchall(const struct ent *e)
+{
+	return !e->kind && e->dmask == PC_DIR_BOTH && e->proto == PROTO_ANYKEY;
+}
+
 /* A FLAT record of the entries in b->ents, with their local prefixes when
- * local. Returns its offset, or -1 with errno. */
+ * local, up to the first that matches every packet; TERM | rule when that
+ * is the first. Returns its offset, or -1 with errno. */
 static long put_flat(struct builder *b, unsigned kw, bool local)
 {
 	struct ent *e = b->ents.p;
@@ -1406,6 +1427,14 @@ static long put_flat(struct builder *b, unsigned kw, bool local)
 	long off;
 
 	sort_n(e, n, sizeof *e, flat_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (ent_catchall(&e[i]) && (!local || !e[i].lplen)) {
+			if (!i)
+				return (long)(TERM | e[i].rule);
+			n = i + 1;
+			break;
+		}
+	}
 	for (size_t i = 0; i < n; i++)
 		words += ent_words(&e[i], kw, local);
 	off = rec_add(b, REC_FLAT, n, words);
@@ -1725,7 +1754,7 @@ struct pc_index *pc_index_new(const struct pc_policy *p)
 	builder_init(&b, rules, n);
 	if (!ix)
 		goto out;
-	if (n >= NONE) {
+	if (n >= TERM) {
 		errno = E2BIG;
 		goto fail;
 	}

@@ -7,6 +7,8 @@
 
 #include "confedit.h"
 #include "diag.h"
+#include "helper_fixture.h"
+#include "helper_policy.h"
 #include "policy.h"
 
 /* Applies one name; the result must exist. */
@@ -25,16 +27,13 @@ static char *apply1(const char *text, const char *name, bool on)
 /* The loader's view: is rule name enabled in text? */
 static bool loaded_enabled(const char *text, const char *name)
 {
-	struct pc_diag *d = pc_diag_new();
-	struct pc_policy *p = pc_policy_load_string(text, "test.conf", d);
+	struct pc_policy *p = pc_test_load(text, "test.conf");
 	size_t n;
 
-	ck_assert_msg(p != NULL, "loader rejected: %s", pc_diag_text(d, 0, NULL));
 	long i = pc_policy_find(p, name);
 	ck_assert_msg(i >= 0, "no rule '%s'", name);
 	bool on = pc_policy_rules(p, &n)[i].enabled;
 	pc_policy_free(p);
-	pc_diag_free(d);
 	return on;
 }
 
@@ -382,11 +381,5 @@ static Suite *confedit_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(confedit_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pc_test_run(confedit_suite());
 }

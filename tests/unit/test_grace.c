@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "grace.h"
+#include "helper_fixture.h"
 
 #define LIVE 0x4c495645u
 #define DEAD 0xdeadu
@@ -175,17 +176,11 @@ int main(void)
 {
 	Suite *s = suite_create("grace");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, readers_never_see_a_freed_object);
 	tcase_add_test(tc, wait_blocks_only_for_older_readers);
 	tcase_add_test(tc, idle_readers_do_not_block);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pc_test_run(s);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "helper_fixture.h"
 #include "hooks.h"
 
 /* What one family's filter table holds, as far as the hooks care. */
@@ -335,11 +336,5 @@ static Suite *hooks_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(hooks_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pc_test_run(hooks_suite());
 }

@@ -16,6 +16,8 @@
 
 #include "addr.h"
 #include "diag.h"
+#include "helper_fixture.h"
+#include "helper_policy.h"
 #include "helper_randpol.h"
 #include "index.h"
 #include "match.h"
@@ -25,20 +27,6 @@ static uint64_t run_seed;
 static double scale = 1.0;
 
 /* ---- helpers ---- */
-
-static struct pc_policy *load(const char *text)
-{
-	struct pc_diag *d = pc_diag_new();
-	struct pc_policy *p;
-
-	ck_assert_ptr_nonnull(d);
-	p = pc_policy_load_string(text, "test", d);
-	if (!p)
-		pc_diag_print(d, stderr);
-	pc_diag_free(d);
-	ck_assert_msg(p != NULL, "policy does not load");
-	return p;
-}
 
 static int proto_num(const char *s)
 {
@@ -109,7 +97,7 @@ struct hand {
 
 static struct hand hand_new(const char *text)
 {
-	struct hand h = { load(text), NULL };
+	struct hand h = { pc_test_load(text, "test"), NULL };
 
 	h.ix = pc_index_new(h.p);
 	ck_assert_msg(h.ix != NULL, "pc_index_new: %s", strerror(errno));
@@ -574,13 +562,7 @@ static void setup_run(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
 
 	setup_run();
-	sr = srunner_create(index_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pc_test_run(index_suite());
 }

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "helper_fixture.h"
+#include "helper_policy.h"
 #include "policy.h"
 #include "rule.h"
 
@@ -28,9 +30,8 @@ static char name[PATH_MAX];  /* the name policies are loaded under: $PC_TEST_DAT
 
 static void setup(void)
 {
-	const char *d = getenv("PC_TEST_DATA");
+	const char *d = pc_test_data_dir();
 
-	ck_assert_msg(d && *d, "PC_TEST_DATA is not set (ctest sets it to tests/data)");
 	snprintf(data, sizeof(data), "%s", d);
 	snprintf(name, sizeof(name), "%s/t.conf", d);
 	diag = pc_diag_new();
@@ -43,26 +44,13 @@ static void teardown(void)
 	diag = NULL;
 }
 
-/* Every message of diag, one a line, for failure reports. */
-static const char *diag_dump(void)
-{
-	static char buf[8192];
-	size_t used = 0;
-	const char *t;
-
-	buf[0] = '\0';
-	for (size_t i = 0; (t = pc_diag_text(diag, i, NULL)) && used < sizeof(buf); i++)
-		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "  %s\n", t);
-	return buf;
-}
-
 /* Loads text that must be valid: no message at all. */
 static struct pc_policy *load_ok(const char *text)
 {
 	struct pc_policy *p = pc_policy_load_string(text, name, diag);
 
 	ck_assert_msg(p && pc_diag_count(diag) == 0, "policy rejected or warned:\n%s---\n%s", text,
-		      diag_dump());
+		      pc_test_diag_dump(diag));
 	return p;
 }
 
@@ -107,10 +95,10 @@ static void check_errors(const char *what, const struct want *w)
 			used[i] = found = true;
 		}
 		ck_assert_msg(found, "%s: no error \"%s...%s\" among:\n%s", what, prefix, w[nw].has,
-			      diag_dump());
+			      pc_test_diag_dump(diag));
 	}
 	ck_assert_msg(n == nw && pc_diag_errors(diag) == nw, "%s: %zu messages, want %zu:\n%s", what, n,
-		      nw, diag_dump());
+		      nw, pc_test_diag_dump(diag));
 }
 
 /* Loads text that must be rejected with exactly the errors w. */
@@ -694,62 +682,20 @@ START_TEST(long_comment_injection_string)
 }
 END_TEST
 
-/* Temporary files: one base directory per test case, made and removed by the
- * parent process (an unchecked fixture), so a failed test leaves nothing;
- * each test makes its own directory under it. */
-static char tmpbase[PATH_MAX];
-static char tmpdir[PATH_MAX];
-
-static void tmp_base_make(void)
-{
-	snprintf(tmpbase, sizeof(tmpbase), "/tmp/pc-test-loader-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpbase));
-}
-
-static void tmp_base_remove(void)
-{
-	char cmd[PATH_MAX + 16];
-
-	if (strncmp(tmpbase, "/tmp/pc-test-loader-", 20))
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpbase);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", tmpbase);
-	tmpbase[0] = '\0';
-}
-
-static void tmp_make(void)
-{
-	ck_assert_int_lt(snprintf(tmpdir, sizeof(tmpdir), "%s/tXXXXXX", tmpbase), (int)sizeof(tmpdir));
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void tmp_write(const char *rel, const char *bytes, size_t len, char *path, size_t plen)
-{
-	ck_assert_int_lt(snprintf(path, plen, "%s/%s", tmpdir, rel), (int)plen);
-	FILE *f = fopen(path, "we");
-	ck_assert_msg(f, "%s: %s", path, strerror(errno));
-	ck_assert_uint_eq(fwrite(bytes, 1, len, f), len);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
-static void tmp_puts(const char *rel, const char *text, char *path, size_t plen)
-{
-	tmp_write(rel, text, strlen(text), path, plen);
-}
-
+/* Temporary files: each test makes its own directory (helper_fixture.h). */
 START_TEST(long_comment_injection_file)
 {
 	char text[512], path[PATH_MAX], prefix[PATH_MAX + 8];
 
 	injection_text(text, sizeof(text));
-	tmp_make();
-	tmp_write("p.conf", text, strlen(text), path, sizeof(path));
+	pc_test_dir_make();
+	pc_test_file("p.conf", text, strlen(text), path, sizeof(path));
 	struct pc_policy *p = pc_policy_load(path, diag);
 	ck_assert_ptr_null(p);
 	ck_assert_uint_eq(pc_diag_errors(diag), 1);
 	snprintf(prefix, sizeof(prefix), "%s:3: ", path);
-	ck_assert_msg(!strncmp(pc_diag_text(diag, 0, NULL), prefix, strlen(prefix)), "%s", diag_dump());
+	ck_assert_msg(!strncmp(pc_diag_text(diag, 0, NULL), prefix, strlen(prefix)), "%s",
+		      pc_test_diag_dump(diag));
 }
 END_TEST
 
@@ -758,13 +704,14 @@ START_TEST(nul_byte)
 	static const char text[] = "[r]\naction = permit\ndescription = a\0 b\nprotocol = tcp\n";
 	char path[PATH_MAX], prefix[PATH_MAX + 8];
 
-	tmp_make();
-	tmp_write("p.conf", text, sizeof(text) - 1, path, sizeof(path));
+	pc_test_dir_make();
+	pc_test_file("p.conf", text, sizeof(text) - 1, path, sizeof(path));
 	struct pc_policy *p = pc_policy_load(path, diag);
 	ck_assert_ptr_null(p);
 	ck_assert_uint_eq(pc_diag_errors(diag), 1);
 	snprintf(prefix, sizeof(prefix), "%s:3: ", path);
-	ck_assert_msg(!strncmp(pc_diag_text(diag, 0, NULL), prefix, strlen(prefix)), "%s", diag_dump());
+	ck_assert_msg(!strncmp(pc_diag_text(diag, 0, NULL), prefix, strlen(prefix)), "%s",
+		      pc_test_diag_dump(diag));
 }
 END_TEST
 
@@ -862,13 +809,15 @@ START_TEST(file_list_relative_to_policy)
 {
 	char path[PATH_MAX], list[PATH_MAX], text[PATH_MAX + 128], prefix[PATH_MAX + 8];
 
-	tmp_make();
-	ck_assert_int_eq(mkdir(strcat(strcpy(path, tmpdir), "/lists"), 0700), 0);
-	tmp_puts("lists/a.txt", "# a\n192.0.2.0/24\n", list, sizeof(list));
-	tmp_puts("p.conf", "[r]\naction = deny\nremote-address = file:lists/a.txt\n", path, sizeof(path));
+	pc_test_dir_make();
+	ck_assert_int_eq(mkdir(strcat(strcpy(path, pc_test_dir), "/lists"), 0700), 0);
+	pc_test_path("lists/a.txt", list, sizeof(list));
+	pc_test_puts(list, "# a\n192.0.2.0/24\n");
+	pc_test_path("p.conf", path, sizeof(path));
+	pc_test_puts(path, "[r]\naction = deny\nremote-address = file:lists/a.txt\n");
 	ck_assert_int_eq(chdir("/"), 0);
 	struct pc_policy *p = pc_policy_load(path, diag);
-	ck_assert_msg(p, "%s", diag_dump());
+	ck_assert_msg(p, "%s", pc_test_diag_dump(diag));
 	ck_assert_uint_eq(rule(p, "r")->n_remote, 1);
 	check_prefix(&rule(p, "r")->remote[0], "192.0.2.0/24");
 	pc_policy_free(p);
@@ -876,24 +825,27 @@ START_TEST(file_list_relative_to_policy)
 	/* the policy named by a relative path */
 	ck_assert_int_eq(chdir("/tmp"), 0);
 	p = pc_policy_load(path + strlen("/tmp/"), diag);
-	ck_assert_msg(p, "%s", diag_dump());
+	ck_assert_msg(p, "%s", pc_test_diag_dump(diag));
 	pc_policy_free(p);
 
 	/* an absolute path */
 	snprintf(text, sizeof(text), "[r]\naction = deny\nlocal-address = file:%s\n", list);
-	tmp_write("abs.conf", text, strlen(text), path, sizeof(path));
+	pc_test_file("abs.conf", text, strlen(text), path, sizeof(path));
 	p = pc_policy_load(path, diag);
-	ck_assert_msg(p, "%s", diag_dump());
+	ck_assert_msg(p, "%s", pc_test_diag_dump(diag));
 	check_prefix(&rule(p, "r")->local[0], "192.0.2.0/24");
 	pc_policy_free(p);
 
 	/* an error in the list names the list and its line */
-	tmp_puts("lists/a.txt", "192.0.2.0/24\n\n192.0.2.9/24\n", list, sizeof(list));
-	tmp_puts("p.conf", "[r]\naction = deny\nremote-address = file:lists/a.txt\n", path, sizeof(path));
+	pc_test_path("lists/a.txt", list, sizeof(list));
+	pc_test_puts(list, "192.0.2.0/24\n\n192.0.2.9/24\n");
+	pc_test_path("p.conf", path, sizeof(path));
+	pc_test_puts(path, "[r]\naction = deny\nremote-address = file:lists/a.txt\n");
 	ck_assert_ptr_null(pc_policy_load(path, diag));
 	ck_assert_uint_eq(pc_diag_errors(diag), 1);
 	snprintf(prefix, sizeof(prefix), "%s:3: ", list);
-	ck_assert_msg(!strncmp(pc_diag_text(diag, 0, NULL), prefix, strlen(prefix)), "%s", diag_dump());
+	ck_assert_msg(!strncmp(pc_diag_text(diag, 0, NULL), prefix, strlen(prefix)), "%s",
+		      pc_test_diag_dump(diag));
 }
 END_TEST
 
@@ -927,7 +879,7 @@ static Suite *loader_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("lines");
-	tcase_add_unchecked_fixture(tc, tmp_base_make, tmp_base_remove);
+	tcase_add_unchecked_fixture(tc, pc_test_base_make, pc_test_base_remove);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, line_199_ok);
 	tcase_add_test(tc, line_200_rejected);
@@ -941,7 +893,7 @@ static Suite *loader_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("file-lists");
-	tcase_add_unchecked_fixture(tc, tmp_base_make, tmp_base_remove);
+	tcase_add_unchecked_fixture(tc, pc_test_base_make, pc_test_base_remove);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, file_list_relative_to_data);
 	tcase_add_test(tc, file_list_relative_to_policy);
@@ -951,11 +903,5 @@ static Suite *loader_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(loader_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pc_test_run(loader_suite());
 }

@@ -11,41 +11,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "budget.h"
 #include "diag.h"
+#include "helper_fixture.h"
+#include "helper_policy.h"
 #include "policy.h"
 
-#define BASE_PREFIX "/tmp/pc-test-lattack-"
-
 static struct pc_diag *diag;
-static char base[PATH_MAX]; /* per test case, removed by the parent */
-static char dir[PATH_MAX];  /* per test */
-
-static void base_make(void)
-{
-	snprintf(base, sizeof(base), BASE_PREFIX "XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(base));
-}
-
-static void base_remove(void)
-{
-	char cmd[PATH_MAX + 16];
-
-	if (strncmp(base, BASE_PREFIX, strlen(BASE_PREFIX)))
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", base);
-	base[0] = '\0';
-}
 
 static void setup(void)
 {
-	ck_assert_int_lt(snprintf(dir, sizeof(dir), "%s/tXXXXXX", base), (int)sizeof(dir));
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	pc_test_dir_make();
 	diag = pc_diag_new();
 	ck_assert_ptr_nonnull(diag);
 }
@@ -54,18 +32,6 @@ static void teardown(void)
 {
 	pc_diag_free(diag);
 	diag = NULL;
-}
-
-static const char *diag_dump(void)
-{
-	static char buf[2048];
-	size_t used = 0;
-	const char *t;
-
-	buf[0] = '\0';
-	for (size_t i = 0; (t = pc_diag_text(diag, i, NULL)) && used < sizeof(buf); i++)
-		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "  %s\n", t);
-	return buf;
 }
 
 /* True when some error message contains has. */
@@ -80,22 +46,6 @@ static bool has_error(const char *has)
 	return false;
 }
 
-static void path_in(const char *rel, char *path, size_t len)
-{
-	ck_assert_int_lt(snprintf(path, len, "%s/%s", dir, rel), (int)len);
-}
-
-static void write_file(const char *rel, const void *bytes, size_t n, char *path, size_t len)
-{
-	FILE *f;
-
-	path_in(rel, path, len);
-	f = fopen(path, "we");
-	ck_assert_msg(f, "%s: %s", path, strerror(errno));
-	ck_assert_uint_eq(fwrite(bytes, 1, n, f), n);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
 /* A file of n addresses, v4 from 10.0.0.0 (v6: 2001:db8::/64 prefixes)
  * counting up from first. */
 static void addr_file(const char *rel, bool v6, unsigned first, unsigned n, char *path,
@@ -103,7 +53,7 @@ static void addr_file(const char *rel, bool v6, unsigned first, unsigned n, char
 {
 	FILE *f;
 
-	path_in(rel, path, len);
+	pc_test_path(rel, path, len);
 	f = fopen(path, "we");
 	ck_assert_ptr_nonnull(f);
 	for (unsigned i = first; i < first + n; i++) {
@@ -120,19 +70,11 @@ static void sparse_file(const char *rel, off_t size, char *path, size_t len)
 {
 	int fd;
 
-	path_in(rel, path, len);
+	pc_test_path(rel, path, len);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(ftruncate(fd, size), 0);
 	close(fd);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Loads text (a policy) from a file in the test directory. */
@@ -140,7 +82,7 @@ static struct pc_policy *load_text(const char *text)
 {
 	char path[PATH_MAX];
 
-	write_file("p.conf", text, strlen(text), path, sizeof(path));
+	pc_test_file("p.conf", text, strlen(text), path, sizeof(path));
 	return pc_policy_load(path, diag);
 }
 
@@ -149,14 +91,15 @@ static struct pc_policy *load_text(const char *text)
 static void list_rejected(const char *path, const char *has)
 {
 	char text[PATH_MAX + 128];
-	double t0 = now_s();
+	double t0 = pc_test_now();
 	struct pc_policy *p;
 
 	snprintf(text, sizeof(text), "[r]\naction = deny\nremote-address = file:%s\n", path);
 	p = load_text(text);
 	ck_assert_msg(!p, "%s accepted as an address list", path);
-	ck_assert_msg(has_error(has), "%s: no error with \"%s\":\n%s", path, has, diag_dump());
-	ck_assert_msg(now_s() - t0 < 2.0, "%s: took %.1f s", path, now_s() - t0);
+	ck_assert_msg(has_error(has), "%s: no error with \"%s\":\n%s", path, has,
+		      pc_test_diag_dump(diag));
+	ck_assert_msg(pc_test_now() - t0 < 2.0, "%s: took %.1f s", path, pc_test_now() - t0);
 }
 
 /* ---- files that are not regular files ---- */
@@ -165,7 +108,7 @@ START_TEST(list_fifo)
 {
 	char path[PATH_MAX];
 
-	path_in("fifo", path, sizeof(path));
+	pc_test_path("fifo", path, sizeof(path));
 	ck_assert_int_eq(mkfifo(path, 0600), 0);
 	list_rejected(path, "not a regular file"); /* fopen would wait for a writer */
 }
@@ -181,7 +124,7 @@ START_TEST(list_symlink_to_dev_zero)
 {
 	char path[PATH_MAX];
 
-	path_in("zero", path, sizeof(path));
+	pc_test_path("zero", path, sizeof(path));
 	ck_assert_int_eq(symlink("/dev/zero", path), 0);
 	list_rejected(path, "not a regular file");
 }
@@ -189,30 +132,30 @@ END_TEST
 
 START_TEST(list_directory)
 {
-	list_rejected(dir, "not a regular file");
+	list_rejected(pc_test_dir, "not a regular file");
 }
 END_TEST
 
 START_TEST(policy_fifo)
 {
 	char path[PATH_MAX];
-	double t0 = now_s();
+	double t0 = pc_test_now();
 
-	path_in("p.fifo", path, sizeof(path));
+	pc_test_path("p.fifo", path, sizeof(path));
 	ck_assert_int_eq(mkfifo(path, 0600), 0);
 	ck_assert_ptr_null(pc_policy_load(path, diag));
-	ck_assert_msg(has_error("not a regular file"), "%s", diag_dump());
-	ck_assert_double_lt(now_s() - t0, 2.0);
+	ck_assert_msg(has_error("not a regular file"), "%s", pc_test_diag_dump(diag));
+	ck_assert_double_lt(pc_test_now() - t0, 2.0);
 }
 END_TEST
 
 START_TEST(policy_dev_zero)
 {
-	double t0 = now_s();
+	double t0 = pc_test_now();
 
 	ck_assert_ptr_null(pc_policy_load("/dev/zero", diag));
-	ck_assert_msg(has_error("not a regular file"), "%s", diag_dump());
-	ck_assert_double_lt(now_s() - t0, 2.0);
+	ck_assert_msg(has_error("not a regular file"), "%s", pc_test_diag_dump(diag));
+	ck_assert_double_lt(pc_test_now() - t0, 2.0);
 }
 END_TEST
 
@@ -230,12 +173,12 @@ END_TEST
 START_TEST(policy_too_big)
 {
 	char path[PATH_MAX];
-	double t0 = now_s();
+	double t0 = pc_test_now();
 
 	sparse_file("huge.conf", (off_t)PC_POLICY_FILE_MAX + 1, path, sizeof(path));
 	ck_assert_ptr_null(pc_policy_load(path, diag));
-	ck_assert_msg(has_error("too large"), "%s", diag_dump());
-	ck_assert_double_lt(now_s() - t0, 2.0);
+	ck_assert_msg(has_error("too large"), "%s", pc_test_diag_dump(diag));
+	ck_assert_double_lt(pc_test_now() - t0, 2.0);
 }
 END_TEST
 
@@ -245,7 +188,7 @@ START_TEST(list_nul_byte)
 	static const char bytes[] = "192.0.2.1\0 0.0.0.0/0\n198.51.100.0/24\n";
 	char path[PATH_MAX];
 
-	write_file("nul.txt", bytes, sizeof(bytes) - 1, path, sizeof(path));
+	pc_test_file("nul.txt", bytes, sizeof(bytes) - 1, path, sizeof(path));
 	list_rejected(path, "NUL");
 }
 END_TEST
@@ -260,7 +203,7 @@ START_TEST(list_long_line)
 	memset(text + n, 'x', PC_ADDR_LINE_MAX);
 	n += PC_ADDR_LINE_MAX;
 	n += (size_t)sprintf(text + n, "\n198.51.100.7\n");
-	write_file("long.txt", text, n, path, sizeof(path));
+	pc_test_file("long.txt", text, n, path, sizeof(path));
 	free(text);
 	list_rejected(path, ":2: line is too long");
 }
@@ -278,11 +221,11 @@ START_TEST(list_line_at_bound)
 	memset(bytes + n, 'x', PC_ADDR_LINE_MAX - n);
 	n = PC_ADDR_LINE_MAX;
 	n += (size_t)sprintf(bytes + n, "\n198.51.100.7\n");
-	write_file("edge.txt", bytes, n, path, sizeof(path));
+	pc_test_file("edge.txt", bytes, n, path, sizeof(path));
 	free(bytes);
 	snprintf(text, sizeof(text), "[r]\naction = deny\nremote-address = file:%s\n", path);
 	p = load_text(text);
-	ck_assert_msg(p, "%s", diag_dump());
+	ck_assert_msg(p, "%s", pc_test_diag_dump(diag));
 	pc_policy_free(p);
 }
 END_TEST
@@ -293,7 +236,7 @@ START_TEST(list_error_flood)
 	char path[PATH_MAX];
 	FILE *f;
 
-	path_in("junk.txt", path, sizeof(path));
+	pc_test_path("junk.txt", path, sizeof(path));
 	ck_assert_ptr_nonnull(f = fopen(path, "we"));
 	for (int i = 0; i < 100000; i++)
 		fprintf(f, "junk%d\n", i);
@@ -309,14 +252,14 @@ START_TEST(policy_error_flood)
 	struct pc_policy *p;
 	FILE *f;
 
-	path_in("junk.conf", path, sizeof(path));
+	pc_test_path("junk.conf", path, sizeof(path));
 	ck_assert_ptr_nonnull(f = fopen(path, "we"));
 	for (int i = 0; i < 100000; i++)
 		fprintf(f, "[r%d]\nfoo = bar\n", i);
 	ck_assert_int_eq(fclose(f), 0);
 	p = pc_policy_load(path, diag);
 	ck_assert_ptr_null(p);
-	ck_assert_msg(has_error("too many errors"), "%s", diag_dump());
+	ck_assert_msg(has_error("too many errors"), "%s", pc_test_diag_dump(diag));
 	ck_assert_uint_le(pc_diag_count(diag), PC_ERRORS_MAX + 1);
 }
 END_TEST
@@ -329,7 +272,7 @@ START_TEST(messages_without_controls)
 	char path[PATH_MAX];
 	const char *t;
 
-	write_file("esc.txt", bytes, sizeof(bytes) - 1, path, sizeof(path));
+	pc_test_file("esc.txt", bytes, sizeof(bytes) - 1, path, sizeof(path));
 	list_rejected(path, "esc.txt:1:");
 	for (size_t i = 0; (t = pc_diag_text(diag, i, NULL)); i++)
 		for (const unsigned char *c = (const unsigned char *)t; *c; c++)
@@ -345,11 +288,12 @@ static void expect(const char *text, const char *has)
 	struct pc_policy *p = load_text(text);
 
 	if (!has) {
-		ck_assert_msg(p, "rejected:\n%s", diag_dump());
+		ck_assert_msg(p, "rejected:\n%s", pc_test_diag_dump(diag));
 		pc_policy_free(p);
 	} else {
 		ck_assert_msg(!p, "accepted");
-		ck_assert_msg(has_error(has), "no error with \"%s\":\n%s", has, diag_dump());
+		ck_assert_msg(has_error(has), "no error with \"%s\":\n%s", has,
+			      pc_test_diag_dump(diag));
 	}
 }
 
@@ -437,7 +381,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("files");
 
 	tcase_set_timeout(tc, 20);
-	tcase_add_unchecked_fixture(tc, base_make, base_remove);
+	tcase_add_unchecked_fixture(tc, pc_test_base_make, pc_test_base_remove);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, list_fifo);
 	tcase_add_test(tc, list_dev_zero);
@@ -457,7 +401,7 @@ static Suite *suite(void)
 
 	tc = tcase_create("budget");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, base_make, base_remove);
+	tcase_add_unchecked_fixture(tc, pc_test_base_make, pc_test_base_remove);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, budget_one_rule);
 	tcase_add_test(tc, budget_per_family);
@@ -470,11 +414,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pc_test_run(suite());
 }

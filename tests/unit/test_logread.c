@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "addr.h"
+#include "helper_fixture.h"
+#include "helper_pkt.h"
 #include "logread.h"
 #include "vlog.h"
 
@@ -119,27 +121,6 @@ END_TEST
 
 /* ---- round trip through vlog.c's formatter ---- */
 
-static struct pc_pkt make_pkt(uint8_t proto, const char *src, const char *dst, uint8_t flags,
-			      uint16_t a, uint16_t b, uint32_t len)
-{
-	struct pc_pkt p;
-
-	memset(&p, 0, sizeof(p));
-	ck_assert_int_eq(pc_addr_parse(src, &p.family, p.src), 0);
-	ck_assert_int_eq(pc_addr_parse(dst, &p.family, p.dst), 0);
-	p.proto = proto;
-	p.flags = flags;
-	p.len = len;
-	if (flags & PC_PKT_PORTS) {
-		p.sport = a;
-		p.dport = b;
-	} else if (flags & PC_PKT_ICMP) {
-		p.icmp_type = (uint8_t)a;
-		p.icmp_code = (uint8_t)b;
-	}
-	return p;
-}
-
 static void check_packet_fields(const struct pc_pkt *p)
 {
 	unsigned want = PC_LR_PACKET;
@@ -194,18 +175,18 @@ static void round_trip_both(const struct pc_vlog_rec *r)
 START_TEST(every_packet_kind_round_trips)
 {
 	struct pc_pkt pkts[] = {
-		make_pkt(6, "203.0.113.9", "198.51.100.2", PC_PKT_PORTS, 51234, 23, 60),
-		make_pkt(17, "2001:db8::1", "2001:db8:0:1::53", PC_PKT_PORTS, 40000, 53, 1280),
-		make_pkt(17, "192.0.2.1", "198.51.100.2", PC_PKT_PORTS, 0, 65535, 28),
-		make_pkt(1, "192.0.2.1", "198.51.100.2", PC_PKT_ICMP, 8, 0, 84),
-		make_pkt(1, "192.0.2.1", "198.51.100.2", PC_PKT_ICMP, 3, 4, 576),
-		make_pkt(58, "2001:db8::2", "2001:db8::1", PC_PKT_ICMP, 135, 0, 72),
-		make_pkt(58, "fe80::1", "ff02::1", PC_PKT_ICMP, 255, 255, 4294967295u),
-		make_pkt(47, "192.0.2.7", "198.51.100.2", 0, 0, 0, 100),
-		make_pkt(0, "2001:db8::7", "2001:db8::8", 0, 0, 0, 40),
-		make_pkt(6, "192.0.2.7", "198.51.100.2", PC_PKT_FRAG, 0, 0, 1500),
-		make_pkt(58, "2001:db8::7", "2001:db8::8", PC_PKT_FRAG, 0, 0, 1280),
-		make_pkt(132, "2001:db8::7", "2001:db8::8", 0, 0, 0, 52),
+		pc_test_pkt(6, "203.0.113.9", "198.51.100.2", PC_PKT_PORTS, 51234, 23, 60),
+		pc_test_pkt(17, "2001:db8::1", "2001:db8:0:1::53", PC_PKT_PORTS, 40000, 53, 1280),
+		pc_test_pkt(17, "192.0.2.1", "198.51.100.2", PC_PKT_PORTS, 0, 65535, 28),
+		pc_test_pkt(1, "192.0.2.1", "198.51.100.2", PC_PKT_ICMP, 8, 0, 84),
+		pc_test_pkt(1, "192.0.2.1", "198.51.100.2", PC_PKT_ICMP, 3, 4, 576),
+		pc_test_pkt(58, "2001:db8::2", "2001:db8::1", PC_PKT_ICMP, 135, 0, 72),
+		pc_test_pkt(58, "fe80::1", "ff02::1", PC_PKT_ICMP, 255, 255, 4294967295u),
+		pc_test_pkt(47, "192.0.2.7", "198.51.100.2", 0, 0, 0, 100),
+		pc_test_pkt(0, "2001:db8::7", "2001:db8::8", 0, 0, 0, 40),
+		pc_test_pkt(6, "192.0.2.7", "198.51.100.2", PC_PKT_FRAG, 0, 0, 1500),
+		pc_test_pkt(58, "2001:db8::7", "2001:db8::8", PC_PKT_FRAG, 0, 0, 1280),
+		pc_test_pkt(132, "2001:db8::7", "2001:db8::8", 0, 0, 0, 52),
 	};
 	static const uint8_t dirs[] = { PC_DIR_IN, PC_DIR_OUT, 0 };
 
@@ -242,7 +223,7 @@ START_TEST(escaped_names_round_trip)
 		"\xc3\x9c" "berwachung", "=\" rule=\"x\" dir=out", "{\"verdict\":1}", "-x", "(malformed)",
 		"a b  c ", "\\x41",
 	};
-	struct pc_pkt p = make_pkt(6, "203.0.113.9", "198.51.100.2", PC_PKT_PORTS, 1, 2, 3);
+	struct pc_pkt p = pc_test_pkt(6, "203.0.113.9", "198.51.100.2", PC_PKT_PORTS, 1, 2, 3);
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		struct pc_vlog_rec r = { .verdict = PC_PERMIT, .rule = names[i], .dir = PC_DIR_IN,
@@ -255,7 +236,7 @@ END_TEST
 
 START_TEST(invalid_utf8_names)
 {
-	struct pc_pkt p = make_pkt(6, "203.0.113.9", "198.51.100.2", PC_PKT_PORTS, 1, 2, 3);
+	struct pc_pkt p = pc_test_pkt(6, "203.0.113.9", "198.51.100.2", PC_PKT_PORTS, 1, 2, 3);
 	struct pc_vlog_rec r = { .verdict = PC_DENY, .rule = "bad\xff", .dir = PC_DIR_IN, .pkt = &p };
 
 	/* text keeps the raw byte; JSON writes \u00ff, read back as U+00FF */
@@ -676,11 +657,5 @@ static Suite *logread_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(logread_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pc_test_run(logread_suite());
 }

@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "helper_fixture.h"
 #include "notify.h"
 
 /* A datagram socket bound to name ("@..." abstract); returns its fd. */
@@ -118,17 +119,11 @@ int main(void)
 {
 	Suite *s = suite_create("notify");
 	TCase *tc = tcase_create("notify");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_path);
 	tcase_add_test(tc, test_abstract);
 	tcase_add_test(tc, test_unset_and_bad);
 	tcase_add_test(tc, test_watchdog);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pc_test_run(s);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "helper_fixture.h"
 #include "packet.h"
 
 /* ---- packet builder ---- */
@@ -1245,10 +1246,7 @@ static uint64_t rng_state;
 
 static uint64_t rnd(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
+	return pc_test_xorshift(&rng_state);
 }
 
 /* What holds for every packet the parser accepts. */
@@ -1390,11 +1388,5 @@ static Suite *packet_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(packet_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pc_test_run(packet_suite());
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "helper_fixture.h"
 #include "packet.h"
 
 #define P_ICMP 1
@@ -409,11 +410,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pc_test_run(suite());
 }

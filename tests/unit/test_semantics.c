@@ -13,6 +13,8 @@
 
 #include "addr.h"
 #include "diag.h"
+#include "helper_fixture.h"
+#include "helper_policy.h"
 #include "index.h"
 #include "match.h"
 #include "packet.h"
@@ -29,10 +31,7 @@ static struct pc_index *ix;
 
 static void setup(void)
 {
-	const char *d = getenv("PC_TEST_DATA");
-
-	ck_assert_msg(d && *d, "PC_TEST_DATA is not set (ctest sets it to tests/data)");
-	snprintf(data, sizeof(data), "%s", d);
+	snprintf(data, sizeof(data), "%s", pc_test_data_dir());
 	diag = pc_diag_new();
 	ck_assert_ptr_nonnull(diag);
 }
@@ -52,21 +51,9 @@ static void teardown(void)
 	diag = NULL;
 }
 
-static const char *diag_dump(void)
-{
-	static char buf[4096];
-	size_t used = 0;
-	const char *t;
-
-	buf[0] = '\0';
-	for (size_t i = 0; (t = pc_diag_text(diag, i, NULL)) && used < sizeof(buf); i++)
-		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "  %s\n", t);
-	return buf;
-}
-
 static void compile(const char *what)
 {
-	ck_assert_msg(pol, "%s: policy rejected:\n%s", what, diag_dump());
+	ck_assert_msg(pol, "%s: policy rejected:\n%s", what, pc_test_diag_dump(diag));
 	ix = pc_index_new(pol);
 	ck_assert_msg(ix, "%s: pc_index_new: %s", what, strerror(errno));
 }
@@ -808,11 +795,5 @@ static Suite *semantics_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(semantics_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pc_test_run(semantics_suite());
 }

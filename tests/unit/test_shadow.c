@@ -7,25 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "helper_fixture.h"
+#include "helper_policy.h"
 #include "match.h"
 #include "policy.h"
 #include "shadow.h"
 
 #define RULES(...) ((const char *const[]){ __VA_ARGS__, NULL })
 #define NO_RULES ((const char *const[]){ NULL })
-
-static struct pc_policy *load(const char *ini)
-{
-	struct pc_diag *d = pc_diag_new();
-
-	ck_assert_ptr_nonnull(d);
-	struct pc_policy *p = pc_policy_load_string(ini, "t.conf", d);
-	if (!p)
-		pc_diag_print(d, stderr);
-	ck_assert_ptr_nonnull(p);
-	pc_diag_free(d);
-	return p;
-}
 
 /* Runs the check; every entry it adds is a warning, one per counted rule. */
 static struct pc_diag *run(const struct pc_policy *p)
@@ -73,7 +62,7 @@ static struct pc_diag *expect_p(const struct pc_policy *p, const char *const *de
 
 static void expect(const char *ini, const char *const *dead)
 {
-	struct pc_policy *p = load(ini);
+	struct pc_policy *p = pc_test_load(ini, "t.conf");
 
 	pc_diag_free(expect_p(p, dead));
 	pc_policy_free(p);
@@ -82,7 +71,7 @@ static void expect(const char *ini, const char *const *dead)
 /* The one warning of ini, which must be exactly "PATH:line: warning: msg". */
 static void expect_text(const char *ini, int line, const char *msg)
 {
-	struct pc_policy *p = load(ini);
+	struct pc_policy *p = pc_test_load(ini, "t.conf");
 	struct pc_diag *d = run(p);
 	char want[1024];
 
@@ -402,13 +391,13 @@ START_TEST(test_own_list_elements)
 {
 	/* w's 10.0.0.0/9 element covers half its /8 (nothing else does);
 	 * a, b and c cover the rest. */
-	struct pc_policy *p = load(
+	struct pc_policy *p = pc_test_load(
 		"[w]\naction = permit\nremote-address = 10.0.0.0/8, 10.0.0.0/9\nprotocol = tcp\n"
 		"local-port = 1-2\n"
 		"[a]\naction = deny\nremote-address = 10.128.0.0/9\n"
 		"[b]\naction = deny\nremote-address = 10.0.0.0/9\nprotocol = tcp\nlocal-port = 1\n"
 		"[c]\naction = deny\nremote-address = 10.0.0.0/9\nprotocol = tcp\n"
-		"local-port = 2\n");
+		"local-port = 2\n", "t.conf");
 	struct pc_diag *d = expect_p(p, RULES("w"));
 	const char *t = warning(d, "w");
 
@@ -557,10 +546,7 @@ static uint64_t rng_state;
 
 static uint32_t rnd(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state >> 16);
+	return (uint32_t)(pc_test_xorshift(&rng_state) >> 16);
 }
 
 static uint32_t below(uint32_t n)
@@ -1004,11 +990,5 @@ static Suite *shadow_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(shadow_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pc_test_run(shadow_suite());
 }

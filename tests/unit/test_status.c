@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "helper_fixture.h"
 #include "status.h"
 
 static char dir[] = "/tmp/pc-status-XXXXXX";
@@ -305,11 +306,5 @@ static Suite *status_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(status_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pc_test_run(status_suite());
 }

@@ -10,45 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "helper_fixture.h"
 #include "status.h"
 
-#define BASE_PREFIX "/tmp/pc-test-stattack-"
-
-static char base[PATH_MAX];
-
-static void base_make(void)
-{
-	snprintf(base, sizeof(base), BASE_PREFIX "XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(base));
-}
-
-static void base_remove(void)
-{
-	char cmd[PATH_MAX + 16];
-
-	if (strncmp(base, BASE_PREFIX, strlen(BASE_PREFIX)))
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", base);
-	base[0] = '\0';
-}
-
-static void path_in(const char *rel, char *path, size_t len)
-{
-	ck_assert_int_lt(snprintf(path, len, "%s/%s", base, rel), (int)len);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static struct pc_status sample(struct pc_status_rule *rules, size_t n)
 {
@@ -64,13 +30,13 @@ START_TEST(read_fifo)
 {
 	char path[PATH_MAX];
 	struct pc_status st;
-	double t0 = now_s();
+	double t0 = pc_test_now();
 
-	path_in("fifo", path, sizeof(path));
+	pc_test_path("fifo", path, sizeof(path));
 	ck_assert_int_eq(mkfifo(path, 0600), 0);
 	ck_assert_int_eq(pc_status_read(path, &st), -1);
 	ck_assert_int_eq(errno, EINVAL);
-	ck_assert_double_lt(now_s() - t0, 2.0);
+	ck_assert_double_lt(pc_test_now() - t0, 2.0);
 }
 END_TEST
 
@@ -93,8 +59,8 @@ START_TEST(write_over_symlink)
 	struct stat sb;
 	FILE *f;
 
-	path_in("victim", victim, sizeof(victim));
-	path_in("status", path, sizeof(path));
+	pc_test_path("victim", victim, sizeof(victim));
+	pc_test_path("status", path, sizeof(path));
 	ck_assert_ptr_nonnull(f = fopen(victim, "we"));
 	fputs("keep\n", f);
 	fclose(f);
@@ -116,7 +82,7 @@ START_TEST(rule_name_one_line)
 	struct pc_status_rule r[2] = { { "x\npackets=1\nrule=5 forged", 3 }, { "b", 4 } };
 	struct pc_status st = sample(r, 2), back;
 
-	path_in("status2", path, sizeof(path));
+	pc_test_path("status2", path, sizeof(path));
 	ck_assert_int_eq(pc_status_write(path, &st), 0);
 	ck_assert_int_eq(pc_status_read(path, &back), 0);
 	ck_assert_uint_eq(back.n_rule, 2);
@@ -130,10 +96,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return pc_test_xorshift(&rng);
 }
 
 /* Random damage: every result is a clean success or EINVAL. */
@@ -147,8 +110,8 @@ START_TEST(read_damaged)
 	FILE *f;
 	unsigned ok = 0, bad = 0;
 
-	path_in("orig", orig, sizeof(orig));
-	path_in("damaged", path, sizeof(path));
+	pc_test_path("orig", orig, sizeof(orig));
+	pc_test_path("damaged", path, sizeof(path));
 	ck_assert_int_eq(pc_status_write(orig, &st), 0);
 	ck_assert_ptr_nonnull(f = fopen(orig, "re"));
 	n = fread(text, 1, sizeof(text), f);
@@ -185,7 +148,8 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("status");
 
 	tcase_set_timeout(tc, 30);
-	tcase_add_unchecked_fixture(tc, base_make, base_remove);
+	tcase_add_unchecked_fixture(tc, pc_test_base_make, pc_test_base_remove);
+	tcase_add_checked_fixture(tc, pc_test_dir_make, NULL);
 	tcase_add_test(tc, read_fifo);
 	tcase_add_test(tc, read_device);
 	tcase_add_test(tc, write_over_symlink);
@@ -197,11 +161,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pc_test_run(suite());
 }

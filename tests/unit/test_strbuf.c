@@ -2,11 +2,11 @@
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "helper_fixture.h"
 #include "strbuf.h"
 
 static void put_all(struct pc_strbuf *b)
@@ -140,8 +140,6 @@ int main(void)
 {
 	Suite *s = suite_create("strbuf");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, fixed_buffer_fits);
 	tcase_add_test(tc, fixed_buffer_cuts_and_counts);
@@ -149,9 +147,5 @@ int main(void)
 	tcase_add_test(tc, descriptor_reports_a_write_error);
 	tcase_add_test(tc, heap_grows);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pc_test_run(s);
 }

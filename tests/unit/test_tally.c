@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "helper_fixture.h"
 #include "tally.h"
 
 START_TEST(counts_and_ranks)
@@ -107,17 +108,11 @@ int main(void)
 {
 	Suite *s = suite_create("tally");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, counts_and_ranks);
 	tcase_add_test(tc, binary_keys_and_prefixes);
 	tcase_add_test(tc, grows);
 	tcase_add_test(tc, empty);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pc_test_run(s);
 }

@@ -8,30 +8,11 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "helper_fixture.h"
+#include "helper_pkt.h"
 #include "vlog.h"
 
 #define SEC 1000000000ull
-
-static struct pc_pkt make_pkt(uint8_t proto, const char *src, const char *dst, uint8_t flags,
-			      uint16_t a, uint16_t b, uint32_t len)
-{
-	struct pc_pkt p;
-
-	memset(&p, 0, sizeof(p));
-	ck_assert_int_eq(pc_addr_parse(src, &p.family, p.src), 0);
-	ck_assert_int_eq(pc_addr_parse(dst, &p.family, p.dst), 0);
-	p.proto = proto;
-	p.flags = flags;
-	p.len = len;
-	if (flags & PC_PKT_PORTS) {
-		p.sport = a;
-		p.dport = b;
-	} else if (flags & PC_PKT_ICMP) {
-		p.icmp_type = (uint8_t)a;
-		p.icmp_code = (uint8_t)b;
-	}
-	return p;
-}
 
 /* Formats rec in fmt and checks the exact line and the returned length. */
 static void check_line(const struct pc_vlog_rec *rec, enum pc_log_format fmt, const char *want)
@@ -45,7 +26,7 @@ static void check_line(const struct pc_vlog_rec *rec, enum pc_log_format fmt, co
 
 START_TEST(test_tcp)
 {
-	struct pc_pkt p = make_pkt(6, "203.0.113.9", "198.51.100.2", PC_PKT_PORTS, 51234, 23, 60);
+	struct pc_pkt p = pc_test_pkt(6, "203.0.113.9", "198.51.100.2", PC_PKT_PORTS, 51234, 23, 60);
 	struct pc_vlog_rec r = { .verdict = PC_DENY, .rule = "Deny TCP", .dir = PC_DIR_IN, .pkt = &p };
 
 	check_line(&r, PC_LOGF_TEXT, "verdict=deny rule=\"Deny TCP\" dir=in proto=tcp "
@@ -58,7 +39,8 @@ END_TEST
 
 START_TEST(test_udp_v6_out)
 {
-	struct pc_pkt p = make_pkt(17, "2001:db8::1", "2001:db8:0:1::53", PC_PKT_PORTS, 40000, 53, 1280);
+	struct pc_pkt p = pc_test_pkt(17, "2001:db8::1", "2001:db8:0:1::53", PC_PKT_PORTS, 40000, 53,
+				      1280);
 	struct pc_vlog_rec r = { .verdict = PC_PERMIT, .rule = "DNS Client", .dir = PC_DIR_OUT,
 				 .pkt = &p };
 
@@ -72,8 +54,8 @@ END_TEST
 
 START_TEST(test_icmp)
 {
-	struct pc_pkt p = make_pkt(1, "192.0.2.1", "198.51.100.2", PC_PKT_ICMP, 8, 0, 84);
-	struct pc_pkt p6 = make_pkt(58, "2001:db8::2", "2001:db8::1", PC_PKT_ICMP, 135, 0, 72);
+	struct pc_pkt p = pc_test_pkt(1, "192.0.2.1", "198.51.100.2", PC_PKT_ICMP, 8, 0, 84);
+	struct pc_pkt p6 = pc_test_pkt(58, "2001:db8::2", "2001:db8::1", PC_PKT_ICMP, 135, 0, 72);
 	struct pc_vlog_rec r = { .verdict = PC_PERMIT, .rule = "ICMP", .dir = PC_DIR_IN, .pkt = &p };
 
 	check_line(&r, PC_LOGF_TEXT, "verdict=permit rule=\"ICMP\" dir=in proto=icmp "
@@ -90,8 +72,8 @@ END_TEST
 
 START_TEST(test_other_proto_and_fragment)
 {
-	struct pc_pkt gre = make_pkt(47, "192.0.2.7", "198.51.100.2", 0, 0, 0, 100);
-	struct pc_pkt frag = make_pkt(6, "192.0.2.7", "198.51.100.2", PC_PKT_FRAG, 0, 0, 1500);
+	struct pc_pkt gre = pc_test_pkt(47, "192.0.2.7", "198.51.100.2", 0, 0, 0, 100);
+	struct pc_pkt frag = pc_test_pkt(6, "192.0.2.7", "198.51.100.2", PC_PKT_FRAG, 0, 0, 1500);
 	struct pc_vlog_rec r = { .verdict = PC_DENY, .rule = "GRE", .dir = PC_DIR_OUT, .pkt = &gre };
 
 	check_line(&r, PC_LOGF_TEXT, "verdict=deny rule=\"GRE\" dir=out proto=47 "
@@ -106,7 +88,7 @@ END_TEST
 
 START_TEST(test_default_rule)
 {
-	struct pc_pkt p = make_pkt(17, "192.0.2.7", "198.51.100.2", PC_PKT_PORTS, 5353, 9, 33);
+	struct pc_pkt p = pc_test_pkt(17, "192.0.2.7", "198.51.100.2", PC_PKT_PORTS, 5353, 9, 33);
 	struct pc_vlog_rec r = { .verdict = PC_DENY, .dir = PC_DIR_IN, .pkt = &p };
 
 	check_line(&r, PC_LOGF_TEXT, "verdict=deny rule=- dir=in proto=udp "
@@ -132,7 +114,7 @@ END_TEST
 
 START_TEST(test_escaping)
 {
-	struct pc_pkt p = make_pkt(47, "192.0.2.7", "198.51.100.2", 0, 0, 0, 20);
+	struct pc_pkt p = pc_test_pkt(47, "192.0.2.7", "198.51.100.2", 0, 0, 0, 20);
 	struct pc_vlog_rec r = { .verdict = PC_PERMIT, .dir = PC_DIR_IN, .pkt = &p,
 				 .rule = "a\"b\\c\n\t\r\x01\x1f\x7f \xc3\xa9\xe2\x82\xac\xff\xc3" };
 	char buf[PC_VLOG_LINE_MAX];
@@ -152,7 +134,7 @@ END_TEST
 
 START_TEST(test_short_buffer)
 {
-	struct pc_pkt p = make_pkt(6, "203.0.113.9", "198.51.100.2", PC_PKT_PORTS, 51234, 23, 60);
+	struct pc_pkt p = pc_test_pkt(6, "203.0.113.9", "198.51.100.2", PC_PKT_PORTS, 51234, 23, 60);
 	struct pc_vlog_rec r = { .verdict = PC_DENY, .rule = "Deny TCP", .dir = PC_DIR_IN, .pkt = &p };
 	char full[PC_VLOG_LINE_MAX], buf[16];
 	size_t n = pc_vlog_format(full, sizeof(full), PC_LOGF_TEXT, &r);
@@ -288,30 +270,9 @@ START_TEST(test_rate_clamped)
 }
 END_TEST
 
-static char *tmpdir(void)
-{
-	char *d = strdup("/tmp/pc-vlog-XXXXXX");
-
-	ck_assert_ptr_nonnull(mkdtemp(d));
-	return d;
-}
-
-static char *slurp(const char *path)
-{
-	static char buf[4096];
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	ck_assert_ptr_nonnull(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 START_TEST(test_file_target_reopen)
 {
-	char *dir = tmpdir(), path[256], moved[256];
+	char path[PATH_MAX], moved[PATH_MAX];
 	struct pc_vlog_rec r = { .verdict = PC_DENY, .reason = "truncated", .dir = PC_DIR_OUT, .len = 3 };
 	struct pc_vlog_cfg cfg = { .target = PC_LOGT_FILE, .file = path, .format = PC_LOGF_TEXT,
 				   .rate = 10 };
@@ -319,14 +280,14 @@ START_TEST(test_file_target_reopen)
 	struct stat sb;
 	const char *text;
 
-	snprintf(path, sizeof(path), "%s/verdicts.log", dir);
-	snprintf(moved, sizeof(moved), "%s/verdicts.log.1", dir);
+	pc_test_path("verdicts.log", path, sizeof(path));
+	pc_test_path("verdicts.log.1", moved, sizeof(moved));
 	vl = pc_vlog_new(&cfg);
 	ck_assert_ptr_nonnull(vl);
 	ck_assert(pc_vlog_same(vl, &cfg));
 	ck_assert(pc_vlog_admit(vl, SEC));
 	pc_vlog_write(vl, &r);
-	text = slurp(path);
+	text = pc_test_slurp(path);
 	ck_assert_int_eq(strncmp(text, "time=", 5), 0);
 	ck_assert_uint_eq(strlen(text), strlen("time=2000-01-01T00:00:00.000Z ") +
 			  strlen("verdict=deny rule=\"(malformed)\" reason=truncated dir=out len=3\n"));
@@ -337,36 +298,33 @@ START_TEST(test_file_target_reopen)
 	ck_assert_int_eq(pc_vlog_reopen(vl), 0);
 	ck_assert(pc_vlog_admit(vl, SEC));
 	pc_vlog_write(vl, &r);
-	ck_assert_int_eq(strncmp(slurp(path), "time=", 5), 0);
+	ck_assert_int_eq(strncmp(pc_test_slurp(path), "time=", 5), 0);
 	ck_assert_int_eq(unlink(moved), 0);
 	pc_vlog_free(vl);
-	unlink(path);
-	rmdir(dir);
-	free(dir);
 }
 END_TEST
 
 START_TEST(test_file_target_json_and_errors)
 {
-	char *dir = tmpdir(), path[256];
+	char path[PATH_MAX];
 	struct pc_vlog_cfg cfg = { .target = PC_LOGT_FILE, .file = path, .format = PC_LOGF_JSON,
 				   .rate = 1 };
 	struct pc_vlog_cfg other = cfg;
 	struct pc_vlog *vl;
 	const char *text;
 
-	snprintf(path, sizeof(path), "%s/no/such/dir", dir);
+	pc_test_path("no/such/dir", path, sizeof(path));
 	ck_assert_ptr_null(pc_vlog_new(&cfg));
 	cfg.file = NULL;
 	ck_assert_ptr_null(pc_vlog_new(&cfg));
 	cfg.file = path;
-	snprintf(path, sizeof(path), "%s/v.json", dir);
+	pc_test_path("v.json", path, sizeof(path));
 	vl = pc_vlog_new(&cfg);
 	ck_assert_ptr_nonnull(vl);
 	ck_assert(pc_vlog_admit(vl, SEC));
 	ck_assert(!pc_vlog_admit(vl, SEC));
 	pc_vlog_free(vl); /* writes {"suppressed":1} */
-	text = slurp(path);
+	text = pc_test_slurp(path);
 	ck_assert_int_eq(strncmp(text, "{\"time\":\"", 9), 0);
 	ck_assert_ptr_nonnull(strstr(text, "Z\",\"suppressed\":1}\n"));
 	vl = pc_vlog_new(&cfg);
@@ -379,9 +337,6 @@ START_TEST(test_file_target_json_and_errors)
 	other.target = PC_LOGT_STDERR;
 	ck_assert(!pc_vlog_same(vl, &other));
 	pc_vlog_free(vl);
-	unlink(path);
-	rmdir(dir);
-	free(dir);
 }
 END_TEST
 
@@ -406,6 +361,8 @@ static Suite *vlog_suite(void)
 	tcase_add_test(tc, test_rate_clamped);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("target");
+	tcase_add_unchecked_fixture(tc, pc_test_base_make, pc_test_base_remove);
+	tcase_add_checked_fixture(tc, pc_test_dir_make, NULL);
 	tcase_add_test(tc, test_file_target_reopen);
 	tcase_add_test(tc, test_file_target_json_and_errors);
 	suite_add_tcase(s, tc);
@@ -414,11 +371,5 @@ static Suite *vlog_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(vlog_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pc_test_run(vlog_suite());
 }

@@ -10,61 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
+#include "helper_fixture.h"
 #include "logread.h"
 #include "vlog.h"
 
 #define SEC 1000000000ull
-#define BASE_PREFIX "/tmp/pc-test-vattack-"
-
-static char base[PATH_MAX];
-
-static void base_make(void)
-{
-	snprintf(base, sizeof(base), BASE_PREFIX "XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(base));
-}
-
-static void base_remove(void)
-{
-	char cmd[PATH_MAX + 16];
-
-	if (strncmp(base, BASE_PREFIX, strlen(BASE_PREFIX)))
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", base);
-	base[0] = '\0';
-}
-
-static void path_in(const char *rel, char *path, size_t len)
-{
-	ck_assert_int_lt(snprintf(path, len, "%s/%s", base, rel), (int)len);
-}
-
-static char *slurp(const char *path)
-{
-	static char buf[1 << 16];
-	FILE *f = fopen(path, "re");
-	size_t n;
-
-	ck_assert_ptr_nonnull(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ---- where the log goes ---- */
 
@@ -82,8 +35,8 @@ START_TEST(file_symlink_refused)
 	char victim[PATH_MAX], link[PATH_MAX];
 	struct pc_vlog *vl;
 
-	path_in("victim", victim, sizeof(victim));
-	path_in("sym.log", link, sizeof(link));
+	pc_test_path("victim", victim, sizeof(victim));
+	pc_test_path("sym.log", link, sizeof(link));
 	fclose(fopen(victim, "we"));
 	ck_assert_int_eq(symlink(victim, link), 0);
 	vl = file_log(link);
@@ -91,7 +44,7 @@ START_TEST(file_symlink_refused)
 		pc_vlog_message(vl, "info", "written through the link");
 		pc_vlog_free(vl);
 	}
-	ck_assert_str_eq(slurp(victim), "");
+	ck_assert_str_eq(pc_test_slurp(victim), "");
 	ck_assert_msg(!vl, "a symlink was opened as the log file");
 	ck_assert_int_eq(errno, ELOOP);
 }
@@ -101,14 +54,14 @@ END_TEST
 START_TEST(file_fifo_refused)
 {
 	char fifo[PATH_MAX];
-	double t0 = now_s();
+	double t0 = pc_test_now();
 	struct pc_vlog *vl;
 
-	path_in("fifo.log", fifo, sizeof(fifo));
+	pc_test_path("fifo.log", fifo, sizeof(fifo));
 	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
 	vl = file_log(fifo);
 	ck_assert_msg(!vl, "a FIFO was opened as the log file");
-	ck_assert_double_lt(now_s() - t0, 2.0);
+	ck_assert_double_lt(pc_test_now() - t0, 2.0);
 }
 END_TEST
 
@@ -119,9 +72,9 @@ START_TEST(reopen_symlink_refused)
 	char victim[PATH_MAX], log[PATH_MAX], moved[PATH_MAX];
 	struct pc_vlog *vl;
 
-	path_in("victim2", victim, sizeof(victim));
-	path_in("r.log", log, sizeof(log));
-	path_in("r.log.1", moved, sizeof(moved));
+	pc_test_path("victim2", victim, sizeof(victim));
+	pc_test_path("r.log", log, sizeof(log));
+	pc_test_path("r.log.1", moved, sizeof(moved));
 	fclose(fopen(victim, "we"));
 	vl = file_log(log);
 	ck_assert_ptr_nonnull(vl);
@@ -130,8 +83,8 @@ START_TEST(reopen_symlink_refused)
 	ck_assert_int_eq(pc_vlog_reopen(vl), -1);
 	pc_vlog_message(vl, "info", "after the reopen");
 	pc_vlog_free(vl);
-	ck_assert_str_eq(slurp(victim), "");
-	ck_assert_ptr_nonnull(strstr(slurp(moved), "after the reopen"));
+	ck_assert_str_eq(pc_test_slurp(victim), "");
+	ck_assert_ptr_nonnull(strstr(pc_test_slurp(moved), "after the reopen"));
 }
 END_TEST
 
@@ -140,14 +93,14 @@ START_TEST(file_regular_ok)
 	char log[PATH_MAX];
 	struct pc_vlog *vl;
 
-	path_in("ok.log", log, sizeof(log));
+	pc_test_path("ok.log", log, sizeof(log));
 	vl = file_log(log);
 	ck_assert_ptr_nonnull(vl);
 	pc_vlog_message(vl, "info", "hello");
 	ck_assert_int_eq(pc_vlog_reopen(vl), 0);
 	pc_vlog_message(vl, "info", "again");
 	pc_vlog_free(vl);
-	ck_assert_ptr_nonnull(strstr(slurp(log), "again"));
+	ck_assert_ptr_nonnull(strstr(pc_test_slurp(log), "again"));
 }
 END_TEST
 
@@ -253,10 +206,7 @@ static uint64_t rng = 0x243f6a8885a308d3ull;
 
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return pc_test_xorshift(&rng);
 }
 
 /* A SYN scan from random v4 and v6 sources, 200000 packets a second for
@@ -318,7 +268,8 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("files");
 
 	tcase_set_timeout(tc, 20);
-	tcase_add_unchecked_fixture(tc, base_make, base_remove);
+	tcase_add_unchecked_fixture(tc, pc_test_base_make, pc_test_base_remove);
+	tcase_add_checked_fixture(tc, pc_test_dir_make, NULL);
 	tcase_add_test(tc, file_symlink_refused);
 	tcase_add_test(tc, file_fifo_refused);
 	tcase_add_test(tc, reopen_symlink_refused);
@@ -340,11 +291,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pc_test_run(suite());
 }

@@ -1,25 +1,6 @@
 #!/usr/bin/env bash
 # CLI tests for portcullis check and explain. Usage: run.sh BUILD_DIR
-set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-build=$(cd "${1:-build}" && pwd)
-pc="$build/portcullis"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0 passes=0
-
-ok() { passes=$((passes + 1)); echo "PASS $1"; }
-bad() { fails=$((fails + 1)); echo "FAIL $1"; shift; printf '  %s\n' "$@"; }
-# expect NAME WANT_RC CMD...: runs CMD, stdout/stderr in $tmp/out, $tmp/err
-expect_rc() {
-	local name=$1 want=$2; shift 2
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	local rc=$?
-	if [ "$rc" -eq "$want" ]; then ok "$name"; else bad "$name" "exit $rc, wanted $want" "$(cat "$tmp/err")"; fi
-}
-has() { # has NAME FILE PATTERN
-	if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "no '$3' in:" "$(cat "$2")"; fi
-}
+. "$(dirname "$0")/lib.sh"
 
 cd "$here"
 expect_rc "check: good policy exits 0" 0 "$pc" check -c policy.conf
@@ -61,5 +42,4 @@ echo 'in udp 192.0.2.10 192.0.2.1 5000 5000' >"$tmp/one"
 expect_rc "explain -v: default" 0 "$pc" explain -v -c policy.conf <"$tmp/one"
 
 expect_rc "unknown subcommand exits 2" 2 "$pc" frobnicate
-printf '\n%d passed, %d failed\n' "$passes" "$fails"
-[ "$fails" -eq 0 ]
+finish

@@ -3,23 +3,7 @@
 # verdicts.log holds text, JSON and syslog-prefixed verdict lines, suppressed=
 # lines, a daemon message, a blank line and 3 unparseable lines (7, 15, 16).
 # Unparseable lines are counted on stderr and do not change the exit status.
-set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-build=$(cd "${1:-build}" && pwd)
-pc="$build/portcullis"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0 passes=0
-
-ok() { passes=$((passes + 1)); echo "PASS $1"; }
-bad() { fails=$((fails + 1)); echo "FAIL $1"; shift; printf '  %s\n' "$@"; }
-# expect_rc NAME WANT_RC CMD...: runs CMD, stdout/stderr in $tmp/out, $tmp/err
-expect_rc() {
-	local name=$1 want=$2; shift 2
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	local rc=$?
-	if [ "$rc" -eq "$want" ]; then ok "$name"; else bad "$name" "exit $rc, wanted $want" "$(cat "$tmp/err")"; fi
-}
+. "$(dirname "$0")/lib.sh"
 # same NAME FILE: FILE equals the text on stdin
 same() {
 	if diff -u - "$2" >"$tmp/diff"; then ok "$1"; else bad "$1" "$(cat "$tmp/diff")"; fi
@@ -29,12 +13,6 @@ lines() {
 	local name=$1; shift
 	local sel; sel=$(printf '%sp;' "$@")
 	sed -n "$sel" verdicts.log | same "$name" "$tmp/out"
-}
-has() { # has NAME FILE TEXT
-	if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "no '$3' in:" "$(cat "$2")"; fi
-}
-empty() { # empty NAME FILE
-	if [ ! -s "$2" ]; then ok "$1"; else bad "$1" "not empty:" "$(cat "$2")"; fi
 }
 
 cd "$here"
@@ -210,5 +188,4 @@ expect_rc "unknown option: exit 2" 2 "$pc" log --frobnicate verdicts.log
 expect_rc "--help: exit 0" 0 "$pc" log --help
 has "--help: usage" "$tmp/out" "usage: portcullis log [FILE|-]"
 
-printf '\n%d passed, %d failed\n' "$passes" "$fails"
-[ "$fails" -eq 0 ]
+finish

@@ -5,18 +5,9 @@
 #   `portcullis check` and every packet gets the verdict and rule the page says;
 # - portcullis(8) documents exactly the subcommands the program knows, and
 #   the options of `portcullis log`; portcullisd(8) the options of portcullisd.
-set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
+. "$(dirname "$0")/lib.sh"
 man_dir=$(cd "$here/../../docs/man" && pwd)
-build=$(cd "${1:-build}" && pwd)
-pc="$build/portcullis"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0 passes=0 skips=0
 
-ok() { passes=$((passes + 1)); echo "PASS $1"; }
-bad() { fails=$((fails + 1)); echo "FAIL $1"; shift; printf '  %s\n' "$@"; }
-skip() { skips=$((skips + 1)); echo "SKIPPED $1"; }
 # same NAME A B: the sorted word lists in files A and B are equal
 same_set() {
 	if diff <(sort -u "$2") <(sort -u "$3") >"$tmp/diff"; then ok "$1"; else bad "$1" "$(cat "$tmp/diff")"; fi
@@ -119,5 +110,4 @@ else
 	skip "portcullisd(8): the options of portcullisd (no $build/portcullisd)"
 fi
 
-printf '\n%d passed, %d failed, %d skipped\n' "$passes" "$fails" "$skips"
-[ "$fails" -eq 0 ]
+finish

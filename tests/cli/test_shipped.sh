@@ -2,17 +2,9 @@
 # The shipped policy, conf/portcullis.conf: it checks clean, is laid out as
 # promised, and decides packets as an APS-style public server should.
 # Usage: test_shipped.sh BUILD_DIR
-set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-build=$(cd "${1:-build}" && pwd)
-pc="$build/portcullis"
+. "$(dirname "$0")/lib.sh"
 conf="$here/../../conf/portcullis.conf"
-tmp=$(mktemp -d /tmp/pc-shipped.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-fails=0 passes=0
 
-ok() { passes=$((passes + 1)); echo "PASS $1"; }
-bad() { fails=$((fails + 1)); echo "FAIL $1"; shift; printf '  %s\n' "$@"; }
 check() { # check NAME CONDITION-CMD... (the details come from $detail)
 	local name=$1; shift
 	if "$@"; then ok "$name"; else bad "$name" "$detail"; fi
@@ -148,5 +140,4 @@ EOF
 detail=$(paste "$tmp/packets" "$tmp/got" | diff - <(paste "$tmp/packets" "$tmp/want"); cat "$tmp/err")
 check "explain: the verdicts of a public server with SSH open" cmp -s "$tmp/want" "$tmp/got"
 
-printf '\n%d passed, %d failed\n' "$passes" "$fails"
-[ "$fails" -eq 0 ]
+finish

@@ -8,16 +8,11 @@
 # is killed by pid and the namespace deleted on exit.
 # Exit status: 0 all passed, 1 a check failed, 77 the daemon part was
 # skipped (not root) and the rest passed.
-set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-build=$(cd "${1:-build}" && pwd)
-pc="$build/portcullis"
+. "$(dirname "$0")/lib.sh"
 pcd="$build/portcullisd"
 shipped="$here/../../conf/portcullis.conf"
-tmp=$(mktemp -d /tmp/pc-toggle.XXXXXX)
 ns=
 dpid=
-fails=0 passes=0
 
 cleanup() {
 	if [ -n "$dpid" ]; then
@@ -32,22 +27,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ok() { passes=$((passes + 1)); echo "PASS $1"; }
-bad() { fails=$((fails + 1)); echo "FAIL $1"; shift; printf '  %s\n' "$@"; }
-# expect_rc NAME WANT_RC CMD...: runs CMD (30 s at most), output in $tmp/out, $tmp/err
-expect_rc() {
-	local name=$1 want=$2; shift 2
-	timeout 30 "$@" >"$tmp/out" 2>"$tmp/err"
-	local rc=$?
-	if [ "$rc" -eq "$want" ]; then ok "$name"
-	else bad "$name" "exit $rc, wanted $want" "$(cat "$tmp/out" "$tmp/err")"; fi
-}
-has() { # has NAME FILE TEXT
-	if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "no '$3' in:" "$(cat "$2")"; fi
-}
-hasnt() { # hasnt NAME FILE TEXT
-	if grep -qF -- "$3" "$2"; then bad "$1" "unexpected '$3' in:" "$(cat "$2")"; else ok "$1"; fi
-}
 same() { # same NAME FILE1 FILE2
 	if cmp -s "$2" "$3"; then ok "$1"; else bad "$1" "$(diff "$2" "$3" | head -20)"; fi
 }
@@ -270,5 +249,4 @@ has "says not running" "$tmp/out" "not running"
 expect_rc "enable with the daemon stopped: exit 0" 0 "$pc" enable -c "$conf" "SSH Server"
 has "applies at next start" "$tmp/out" "changed SSH Server; portcullisd is not running: applies at next start"
 
-printf '\n%d passed, %d failed\n' "$passes" "$fails"
-[ "$fails" -eq 0 ]
+finish

@@ -49,12 +49,12 @@ int pc_addr_parse(const char *s, uint8_t *family, uint8_t addr[16])
 
 void pc_addr_mask(uint8_t addr[16], unsigned plen)
 {
-	for (unsigned i = 0; i < 16; i++) {
-		if (plen >= 8 * (i + 1))
-			continue;
-		unsigned keep = plen > 8 * i ? plen - 8 * i : 0;
-		addr[i] &= (uint8_t)(0xff00u >> keep);
-	}
+	unsigned i = plen < 128 ? plen / 8 : 16;
+
+	if (i < 16 && plen % 8)
+		addr[i++] &= (uint8_t)(0xff00u >> (plen % 8));
+	if (i < 16)
+		memset(addr + i, 0, 16 - i);
 }
 
 /* A prefix length: one to three decimal digits, at most max. */
@@ -74,14 +74,11 @@ static int parse_plen(const char *s, unsigned max, unsigned *plen)
 /* True when every bit of addr (16 bytes) past plen is zero. */
 static bool host_bits_zero(const uint8_t addr[16], unsigned plen)
 {
-	unsigned i = plen / 8;
+	uint8_t masked[16];
 
-	if (plen % 8 && (addr[i++] & (0xffu >> (plen % 8))))
-		return false;
-	for (; i < 16; i++)
-		if (addr[i])
-			return false;
-	return true;
+	memcpy(masked, addr, 16);
+	pc_addr_mask(masked, plen);
+	return !memcmp(masked, addr, 16);
 }
 
 int pc_prefix_parse(const char *s, struct pc_prefix *out, char *err, size_t errlen)

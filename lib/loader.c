@@ -688,13 +688,16 @@ static const char *classify(struct loader *L, char *line, size_t len)
 	}
 	if (L->line == 1 && !strncmp(line, "\xEF\xBB\xBF", 3))
 		line += 3;
-	line += strspn(line, " \t");
+	while (*line == ' ' || *line == '\t')
+		line++;
 	if (!*line || *line == '#' || *line == ';')
 		return "";
 	if (*line == '[')
 		return header(L, line);
-	size_t key = strcspn(line, "=:;");
-	if (line[key] != '=' || key == 0) {
+	const char *key = line;
+	while (*key && *key != '=' && *key != ':' && *key != ';')
+		key++;
+	if (*key != '=' || key == line) {
 		error(L, L->line, "expected KEY = VALUE or [rule name]");
 		return "";
 	}
@@ -711,11 +714,13 @@ static char *reader(char *str, int num, void *stream)
 		return NULL;
 	L->line++;
 	const char *text = classify(L, line, len);
-	if (strlen(text) >= (size_t)num) {
+	size_t n = strlen(text);
+	if (n >= (size_t)num) {
 		error(L, L->line, "line is too long for the INI parser (%d bytes)", num - 1);
 		text = "";
+		n = 0;
 	}
-	strcpy(str, text);
+	memcpy(str, text, n + 1);
 	return str;
 }
 

@@ -113,7 +113,7 @@ const char *pc_proto_name(int proto, char *buf, size_t len)
 static int each_item(const char *s, int (*one)(const char *item, void *ctx), void *ctx,
 		     char *err, size_t errlen)
 {
-	char small[256], *copy = small, *rest;
+	char small[256], *copy = small;
 	size_t len = strlen(s);
 	int rc = 0;
 
@@ -121,22 +121,25 @@ static int each_item(const char *s, int (*one)(const char *item, void *ctx), voi
 	if (len && !memchr(s, ',', len) && s[0] != ' ' && s[0] != '\t' && s[len - 1] != ' ' &&
 	    s[len - 1] != '\t')
 		return one(s, ctx);
+	if (!len) {
+		snprintf(err, errlen, "empty value");
+		return -1;
+	}
 	if (len >= sizeof(small) && !(copy = malloc(len + 1))) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	memcpy(copy, s, len + 1);
-	rest = copy;
-	if (!*copy) {
-		snprintf(err, errlen, "empty value");
-		rc = -1;
-	}
-	for (char *tok = strsep(&rest, ","); tok && !rc; tok = strsep(&rest, ",")) {
+	for (char *tok = copy, *next; tok && !rc; tok = next) {
+		char *end = memchr(tok, ',', (size_t)(copy + len - tok));
+		next = end ? end + 1 : NULL;
+		if (!end)
+			end = copy + len;
+		*end = '\0';
 		while (*tok == ' ' || *tok == '\t')
 			tok++;
-		char *e = tok + strlen(tok);
-		while (e > tok && (e[-1] == ' ' || e[-1] == '\t'))
-			*--e = '\0';
+		while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
 		if (!*tok) {
 			snprintf(err, errlen, "empty element in list '%s'", s);
 			rc = -1;

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdio.h"
+
 /* A path component nobody but root or us can rename, replace or redirect:
  * owned by one of us and, when a directory others may write, sticky. */
 static bool component_safe(const struct stat *sb)
@@ -66,22 +68,6 @@ out:
 	return rc;
 }
 
-/* Writes len bytes of buf to fd. Returns 0, or -1 with errno. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int pc_pidfile_write(const char *path, long pid)
 {
 	size_t plen = strlen(path);
@@ -94,7 +80,7 @@ int pc_pidfile_write(const char *path, long pid)
 	memcpy(tmp + plen, ".XXXXXX", 8);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
 		goto out;
-	if (fchmod(fd, 0644) == 0 && write_all(fd, buf, (size_t)len) == 0)
+	if (fchmod(fd, 0644) == 0 && pc_write_all(fd, buf, (size_t)len) == 0)
 		rc = 0;
 	if (close(fd) < 0 || (rc == 0 && rename(tmp, path) < 0))
 		rc = -1;

@@ -4,7 +4,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "fdio.h"
 
 void pc_strbuf_init(struct pc_strbuf *b, char *buf, size_t size)
 {
@@ -42,16 +43,8 @@ static void grow(struct pc_strbuf *b, size_t n)
 /* Writes the buffer out and empties it; after an error, only empties it. */
 static void write_out(struct pc_strbuf *b)
 {
-	size_t off = 0;
-
-	while (off < b->used && !b->err) {
-		ssize_t n = write(b->fd, b->buf + off, b->used - off);
-
-		if (n < 0 && errno != EINTR)
-			b->err = errno;
-		else if (n > 0)
-			off += (size_t)n;
-	}
+	if (!b->err && pc_write_all(b->fd, b->buf, b->used) < 0)
+		b->err = errno;
 	b->used = 0;
 }
 

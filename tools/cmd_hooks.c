@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "diag.h"
+#include "fdio.h"
 #include "hooks.h"
 #include "policy.h"
 
@@ -43,24 +44,6 @@ static void child(const char *const *argv, int in_fd, int flags)
 	execvp(argv[0], (char *const *)(uintptr_t)argv);
 	fprintf(stderr, "portcullis: cannot run %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
-}
-
-/* Writes all of text to fd. Returns 0, or -1 with errno. */
-static int write_all(int fd, const char *text)
-{
-	size_t len = strlen(text);
-
-	while (len) {
-		ssize_t n = write(fd, text, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		text += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* Waits for pid. Returns its exit status, or -1 with errno. */
@@ -97,7 +80,7 @@ static int run_program(void *ctx, const char *const *argv, const char *input, in
 		close(fds[0]);
 		fds[0] = -1;
 		/* a failed write shows as the program's failure (it read no rules) */
-		write_all(fds[1], input);
+		pc_write_all(fds[1], input, strlen(input));
 		close(fds[1]);
 		fds[1] = -1;
 	}

@@ -21,6 +21,7 @@
 #include "confedit.h"
 #include "daemonctl.h"
 #include "diag.h"
+#include "fdio.h"
 #include "shadow.h"
 
 #define MAX_POLICY_BYTES (64u << 20)
@@ -199,20 +200,6 @@ static int check_result(struct toggle *t, const char *text)
 	return 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Gives fd the mode and owner of the file we read. Returns 0, or -1 with errno. */
 static int keep_attrs(int fd, const struct stat *orig)
 {
@@ -266,7 +253,7 @@ static int replace_file(struct toggle *t, const char *text, size_t len)
 		tmp = NULL;
 		goto out;
 	}
-	if (write_all(fd, text, len) < 0)
+	if (pc_write_all(fd, text, len) < 0)
 		goto out;
 	what = "cannot keep the mode and owner of";
 	if (keep_attrs(fd, &t->sb) < 0)

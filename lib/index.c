@@ -69,8 +69,8 @@
 
 /* A record's first word: parent | kind << 32 | count << 40. A FLAT record
  * is followed by count entries, a GROUPS record by the offset of its count
- * groups, a TREE node by a block of local address intervals (lpm.h) whose
- * values are leaves. */
+ * groups, a TREE node by a block of local address intervals (lpm.h, its
+ * window as count) whose values are leaves. */
 #define REC_FLAT 0
 #define REC_GROUPS 1
 #define REC_TREE 2
@@ -436,7 +436,8 @@ static uint32_t node_query(const struct pc_index *ix, unsigned kw, uint32_t n, c
 
 	if ((r[0] >> 32 & 0xff) != REC_TREE)
 		return rec_query(ix, kw, r, lw, q);
-	for (uint32_t lf = pc_lpm_block_find(r + 1, kw, lw); lf != NONE; lf = (uint32_t)ix->rec[lf]) {
+	for (uint32_t lf = pc_lpm_block_find(r + 1, (unsigned)(r[0] >> 40), lw); lf != NONE;
+	     lf = (uint32_t)ix->rec[lf]) {
 		uint32_t res;
 
 		if (lf & TERM)
@@ -455,20 +456,23 @@ long pc_index_lookup(const struct pc_index *ix, const struct pc_pkt *pkt)
 	uint64_t rw[2], lw[2];
 	struct query q;
 	unsigned fam = pkt->family;
+	uint32_t n;
 
 	if ((fam != PC_FAM_V4 && fam != PC_FAM_V6) || (pkt->dir != PC_DIR_IN && pkt->dir != PC_DIR_OUT))
 		return -1;
 	f = &ix->fam[fam == PC_FAM_V6];
+	addr_words(pkt->dir == PC_DIR_OUT ? pkt->dst : pkt->src, fam, rw);
+	n = pc_lpm_find(&f->remote, rw);
+	if (n & TERM)
+		return n == NONE ? -1L : (long)(n & ~TERM);
 	query_init(pkt, &q);
-	addr_words(q.d ? pkt->dst : pkt->src, fam, rw);
 	addr_words(q.d ? pkt->src : pkt->dst, fam, lw);
-	for (uint32_t n = pc_lpm_find(&f->remote, rw); n != NONE; n = (uint32_t)ix->rec[n]) {
+	for (; n != NONE; n = (uint32_t)ix->rec[n]) {
 		uint32_t r;
 
 		if (n & TERM)
 			return n & ~TERM;
 		r = node_query(ix, f->kw, n, lw, &q);
-
 		if (r != NONE)
 			return r;
 	}
@@ -1507,6 +1511,7 @@ static int push_pfx(struct vec *v, const uint64_t key[2], unsigned plen, long va
 static long put_tree(struct builder *b, unsigned kw, const struct ae *a, size_t n)
 {
 	uint32_t root = NONE;
+	unsigned ws;
 	long off, m;
 
 	b->lpfx.n = 0;
@@ -1526,10 +1531,11 @@ static long put_tree(struct builder *b, unsigned kw, const struct ae *a, size_t 
 	m = link_prefixes(b, b->lpfx.p, b->lpfx.n, root);
 	if (m < 0)
 		return -1;
-	off = rec_add(b, REC_TREE, 0, pc_lpm_block_words(kw, (size_t)m));
+	ws = pc_lpm_narrow(0, b->ivs.p, (size_t)m);
+	off = rec_add(b, REC_TREE, ws, pc_lpm_block_words(ws, (size_t)m));
 	if (off < 0)
 		return -1;
-	pc_lpm_block_put(VAT(b->rec, uint64_t) + off + 1, kw, b->ivs.p, (size_t)m);
+	pc_lpm_block_put(VAT(b->rec, uint64_t) + off + 1, ws, b->ivs.p, (size_t)m);
 	return off;
 }
 

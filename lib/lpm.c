@@ -88,12 +88,22 @@ size_t pc_lpm_intervals(const struct pc_lpm_pfx *v, size_t n, uint32_t root, str
 	return o.n;
 }
 
-void pc_lpm_block_put(uint64_t *out, unsigned kw, const struct pc_lpm_iv *iv, size_t m)
+unsigned pc_lpm_narrow(unsigned ws, const struct pc_lpm_iv *iv, size_t m)
 {
-	if (kw == 1) {
+	if (ws >= 96)
+		return 96;
+	for (size_t i = 1; i < m; i++)
+		if (key_of(iv[i].start) << (ws + 32))
+			return PC_LPM_WIDE;
+	return ws;
+}
+
+void pc_lpm_block_put(uint64_t *out, unsigned ws, const struct pc_lpm_iv *iv, size_t m)
+{
+	if (ws != PC_LPM_WIDE) {
 		out[0] = (uint64_t)m << 32 | iv[0].value;
 		for (size_t i = 1; i < m; i++)
-			out[i] = (iv[i].start[0] & ~(uint64_t)UINT32_MAX) | iv[i].value;
+			out[i] = (pc_lpm_window(ws, iv[i].start) & ~(uint64_t)UINT32_MAX) | iv[i].value;
 		return;
 	}
 	out[0] = m;
@@ -136,7 +146,7 @@ struct dirbuild {
 };
 
 /* Adds (or reuses) the block of the bucket [bs, be]; returns its offset. */
-static size_t bucket_block(struct dirbuild *db, unsigned kw, u128 bs, u128 be)
+static size_t bucket_block(struct dirbuild *db, unsigned ws, u128 bs, u128 be)
 {
 	size_t j, k, off = db->words;
 
@@ -146,12 +156,25 @@ static size_t bucket_block(struct dirbuild *db, unsigned kw, u128 bs, u128 be)
 	for (k = j + 1; k < db->m && key_of(db->iv[k].start) <= be; k++)
 		;
 	if (k - j == 1 && db->have_single && db->last_single == db->iv[j].value)
-		return db->words - pc_lpm_block_words(kw, 1);
-	pc_lpm_block_put(db->blk + off, kw, db->iv + j, k - j);
-	db->words += pc_lpm_block_words(kw, k - j);
+		return db->words - pc_lpm_block_words(ws, 1);
+	pc_lpm_block_put(db->blk + off, ws, db->iv + j, k - j);
+	db->words += pc_lpm_block_words(ws, k - j);
 	db->have_single = k - j == 1;
 	db->last_single = db->iv[j].value;
 	return off;
+}
+
+/* The first bit of the bucket index: right after the common bits, or
+ * earlier so that the index ends within word 0; sets word and shl. */
+static unsigned window(struct pc_lpm *t)
+{
+	unsigned start = t->d ? t->c : 0;
+
+	if (start < 64 && start + t->d > 64)
+		start = 64 - t->d;
+	t->word = start >= 64;
+	t->shl = start - 64 * t->word;
+	return start;
 }
 
 static unsigned dir_bits(size_t m, unsigned c, unsigned width)
@@ -169,10 +192,10 @@ int pc_lpm_build(struct pc_lpm *t, unsigned kw, const struct pc_lpm_pfx *v, size
 	unsigned width = kw == 1 ? 32 : 128;
 	struct dirbuild db = { iv, m, 0, NULL, 0, 0, false };
 	size_t nb;
+	unsigned start;
 	u128 common, cm;
 
 	memset(t, 0, sizeof *t);
-	t->kw = kw;
 	t->root = root;
 	t->c = common_bits(v, n);
 	t->d = dir_bits(m, t->c, width);
@@ -184,12 +207,14 @@ int pc_lpm_build(struct pc_lpm *t, unsigned kw, const struct pc_lpm_pfx *v, size
 	t->common[1] = (uint64_t)common;
 	nb = (size_t)1 << t->d;
 	t->dir = malloc(nb * sizeof *t->dir);
-	db.blk = malloc(pc_lpm_block_words(kw, nb + m) * sizeof *db.blk);
+	start = window(t);
+	t->ws = pc_lpm_narrow(start + t->d < 96 ? start + t->d : 96, iv, m);
+	db.blk = malloc(pc_lpm_block_words(t->ws, nb + m) * sizeof *db.blk);
 	if (!t->dir || !db.blk)
 		goto fail;
 	for (size_t b = 0; b < nb; b++) {
-		u128 bs = t->d ? common | (u128)b << (128 - t->c - t->d) : common;
-		size_t off = bucket_block(&db, kw, bs, bs | ~plen_mask(t->c + t->d));
+		u128 bs = (common & plen_mask(start)) | (t->d ? (u128)b << (128 - start - t->d) : 0);
+		size_t off = bucket_block(&db, t->ws, bs, bs | ~plen_mask(start + t->d));
 
 		if (off > UINT32_MAX) {
 			errno = E2BIG;
@@ -200,8 +225,6 @@ int pc_lpm_build(struct pc_lpm *t, unsigned kw, const struct pc_lpm_pfx *v, size
 	t->blk = realloc(db.blk, db.words * sizeof *db.blk);
 	if (!t->blk)
 		t->blk = db.blk;
-	if (t->c > 127)
-		t->c = 127; /* then d = 0: the shift in pc_lpm_find stays defined */
 	*bytes += nb * sizeof *t->dir + db.words * sizeof *t->blk;
 	return 0;
 fail:

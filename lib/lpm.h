@@ -36,22 +36,38 @@ struct pc_lpm_iv {
 size_t pc_lpm_intervals(const struct pc_lpm_pfx *v, size_t n, uint32_t root, struct pc_lpm_iv *iv,
 			uint32_t *parent);
 
-/* A block of m intervals takes pc_lpm_block_words(kw, m) 64-bit words:
- * kw = 1: count << 32 | value, then start << 32 | value for the others;
- * kw = 2: count, 0, value, then start[0], start[1], value for the others.
- * The first interval's start is implied: the lowest key searched. */
-static inline size_t pc_lpm_block_words(unsigned kw, size_t m)
+/* A block lists the intervals of one range of keys that share their
+ * leading bits; its first interval starts at the lowest key of the range.
+ * A narrow block (ws <= 96) holds a word per interval: count << 32 | value,
+ * then the 32 key bits from bit ws of its start << 32 | value for each
+ * other; it needs every start to be zero from bit ws + 32 on. A wide block
+ * (ws = PC_LPM_WIDE) holds three: count, 0, value, then start[0], start[1],
+ * value for the others. */
+#define PC_LPM_WIDE 255u
+
+static inline size_t pc_lpm_block_words(unsigned ws, size_t m)
 {
-	return kw == 1 ? m : 3 * m;
+	return ws == PC_LPM_WIDE ? 3 * m : m;
 }
 
-/* Writes the block of iv[0..m) into out. */
-void pc_lpm_block_put(uint64_t *out, unsigned kw, const struct pc_lpm_iv *iv, size_t m);
+/* The window for iv[0..m) from bit ws <= 96 on: PC_LPM_WIDE when some
+ * start has bits from ws + 32 on, else ws. */
+unsigned pc_lpm_narrow(unsigned ws, const struct pc_lpm_iv *iv, size_t m);
 
-/* The value of the interval of block b (kw = 1) holding key w0. */
-static inline uint32_t pc_lpm_block_find1(const uint64_t *b, uint64_t w0)
+/* Writes the block of iv[0..m) into out. */
+void pc_lpm_block_put(uint64_t *out, unsigned ws, const struct pc_lpm_iv *iv, size_t m);
+
+/* The 32 bits of w from bit ws <= 96, in the top half. */
+static inline uint64_t pc_lpm_window(unsigned ws, const uint64_t w[2])
 {
-	uint64_t k = w0 | UINT32_MAX;
+	return ws < 64 ? w[0] << ws | w[1] >> 1 >> (63 - ws) : w[1] << (ws - 64);
+}
+
+/* The value of the interval of narrow block b holding the key whose
+ * window is x. */
+static inline uint32_t pc_lpm_block_find1(const uint64_t *b, uint64_t x)
+{
+	uint64_t k = x | UINT32_MAX;
 	size_t n = b[0] >> 32, lo = 0;
 
 	while (n > 1) {
@@ -63,7 +79,7 @@ static inline uint32_t pc_lpm_block_find1(const uint64_t *b, uint64_t w0)
 	return (uint32_t)b[lo];
 }
 
-/* The value of the interval of block b (kw = 2) holding key w. */
+/* The value of the interval of wide block b holding key w. */
 static inline uint32_t pc_lpm_block_find2(const uint64_t *b, const uint64_t w[2])
 {
 	size_t n = b[0], lo = 0;
@@ -78,16 +94,22 @@ static inline uint32_t pc_lpm_block_find2(const uint64_t *b, const uint64_t w[2]
 	return (uint32_t)b[3 * lo + 2];
 }
 
-static inline uint32_t pc_lpm_block_find(const uint64_t *b, unsigned kw, const uint64_t w[2])
+static inline uint32_t pc_lpm_block_find(const uint64_t *b, unsigned ws, const uint64_t w[2])
 {
-	return kw == 1 ? pc_lpm_block_find1(b, w[0]) : pc_lpm_block_find2(b, w);
+	if (ws == PC_LPM_WIDE)
+		return pc_lpm_block_find2(b, w);
+	return pc_lpm_block_find1(b, pc_lpm_window(ws, w));
 }
 
 /* A table: keys outside the common leading bits get the root value; the
- * others the value of their interval, found in the block of their bucket. */
+ * others the value of their interval, found in the block of their bucket.
+ * The bucket is d bits of one key word, from bit shl of word "word" (the
+ * bits right after the common ones, or ending with word 0 so as not to
+ * straddle the words). */
 struct pc_lpm {
-	unsigned kw;
 	unsigned c, d;       /* common leading bits, direct index bits */
+	unsigned word, shl;
+	unsigned ws;         /* of the blocks */
 	uint64_t common[2];  /* the common bits; cmask selects them */
 	uint64_t cmask[2];
 	uint32_t root;
@@ -105,13 +127,12 @@ void pc_lpm_free(struct pc_lpm *t);
 /* The value of the longest prefix holding w (the root value if none). */
 static inline uint32_t pc_lpm_find(const struct pc_lpm *t, const uint64_t w[2])
 {
-	unsigned __int128 x = (unsigned __int128)w[0] << 64 | w[1];
 	const uint64_t *b;
 
 	if ((w[0] & t->cmask[0]) != t->common[0] || (w[1] & t->cmask[1]) != t->common[1])
 		return t->root;
-	b = t->blk + t->dir[(uint64_t)(x << t->c >> 1 >> (127 - t->d))];
-	return pc_lpm_block_find(b, t->kw, w);
+	b = t->blk + t->dir[w[t->word] << t->shl >> 1 >> (63 - t->d)];
+	return pc_lpm_block_find(b, t->ws, w);
 }
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cmds.h"
 #include "diag.h"
@@ -46,4 +47,18 @@ int pc_cli_getopt(int argc, char **argv, const char *usage, struct pc_cli_opts *
 		}
 	}
 	return 0;
+}
+
+int pc_cli_options(int argc, char **argv, const char *usage, struct pc_cli_opts *o)
+{
+	int rc = pc_cli_getopt(argc, argv, usage, o);
+
+	if (rc)
+		return rc > 0 ? 0 : 2;
+	if (optind < argc) {
+		fprintf(stderr, "portcullis %.*s: unexpected argument '%s'\n", (int)strcspn(usage, " "),
+			usage, argv[optind]);
+		return 2;
+	}
+	return -1;
 }

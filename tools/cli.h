@@ -19,4 +19,9 @@ struct pc_cli_opts {
 };
 int pc_cli_getopt(int argc, char **argv, const char *usage, struct pc_cli_opts *o);
 
+/* pc_cli_getopt for a subcommand that takes no operands: one is reported
+ * as a misuse. Returns -1 to go on, or the exit status to return at once:
+ * 0 after -h, 2 on a bad option or an operand. */
+int pc_cli_options(int argc, char **argv, const char *usage, struct pc_cli_opts *o);
+
 #endif

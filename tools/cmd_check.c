@@ -11,15 +11,11 @@ int pc_cmd_check(int argc, char **argv)
 	struct pc_cli_opts o;
 	struct pc_diag *warnings = NULL;
 	struct pc_policy *p = NULL;
-	int rc = pc_cli_getopt(argc, argv, "check [-c FILE]", &o);
+	int rc = pc_cli_options(argc, argv, "check [-c FILE]", &o);
 	size_t n;
 
-	if (rc)
-		return rc > 0 ? 0 : 2;
-	if (optind < argc) {
-		fprintf(stderr, "portcullis check: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
+	if (rc >= 0)
+		return rc;
 	rc = 1;
 	if (!(p = pc_cli_load(o.conf))) {
 		fprintf(stderr, "%s: configuration has errors\n", o.conf);

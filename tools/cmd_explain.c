@@ -218,15 +218,11 @@ int pc_cmd_explain(int argc, char **argv)
 	struct pc_cli_opts o;
 	struct pc_policy *p = NULL;
 	struct pc_index *ix = NULL;
-	int rc = pc_cli_getopt(argc, argv, "explain [-c FILE] [-v] < PACKETS\n"
+	int rc = pc_cli_options(argc, argv, "explain [-c FILE] [-v] < PACKETS\n"
 				"  each line: in|out PROTO SRC DST [SPORT DPORT | TYPE CODE | frag]", &o);
 
-	if (rc)
-		return rc > 0 ? 0 : 2;
-	if (optind < argc) {
-		fprintf(stderr, "portcullis explain: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
+	if (rc >= 0)
+		return rc;
 	rc = 1;
 	if (!(p = pc_cli_load(o.conf)))
 		goto out;

@@ -258,15 +258,11 @@ int pc_cmd_list(int argc, char **argv)
 	struct table t = { 0 };
 	struct pc_policy *p = NULL;
 	uint64_t *hits = NULL;
-	int rc = pc_cli_getopt(argc, argv, "list [-c FILE] [-v]", &o);
+	int rc = pc_cli_options(argc, argv, "list [-c FILE] [-v]", &o);
 	size_t n;
 
-	if (rc)
-		return rc > 0 ? 0 : 2;
-	if (optind < argc) {
-		fprintf(stderr, "portcullis list: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
+	if (rc >= 0)
+		return rc;
 	rc = 1;
 	if (!(p = pc_cli_load(o.conf))) {
 		fprintf(stderr, "%s: configuration has errors\n", o.conf);

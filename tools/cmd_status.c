@@ -122,14 +122,10 @@ int pc_cmd_status(int argc, char **argv)
 	struct pc_policy *p;
 	struct pc_status st;
 	char why[512];
-	int rc = pc_cli_getopt(argc, argv, "status [-c FILE]", &o);
+	int rc = pc_cli_options(argc, argv, "status [-c FILE]", &o);
 
-	if (rc)
-		return rc > 0 ? 0 : 2;
-	if (optind < argc) {
-		fprintf(stderr, "portcullis status: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
+	if (rc >= 0)
+		return rc;
 	if (!(p = settings_of(o.conf))) {
 		perror("portcullis status");
 		return 1;

@@ -688,7 +688,8 @@ static const char *classify(struct loader *L, char *line, size_t len)
 	}
 	if (L->line == 1 && !strncmp(line, "\xEF\xBB\xBF", 3))
 		line += 3;
-	while (*line == ' ' || *line == '\t')
+	/* every byte inih counts as space: an indented line must never continue a value */
+	while (*line == ' ' || *line == '\t' || *line == '\v' || *line == '\f' || *line == '\r')
 		line++;
 	if (!*line || *line == '#' || *line == ';')
 		return "";

@@ -726,6 +726,14 @@ START_TEST(indented_line_is_a_key)
 	ck_assert_int_eq(rule(p, "s")->action, PC_DENY);
 	pc_policy_free(p);
 
+	/* \v, \f and \r are spaces to libinih too: still just keys */
+	p = load_ok("[r]\n\vaction = permit\ndescription = hello\n\f\renabled = no\n\v\vprotocol = udp\n");
+	ck_assert_str_eq(rule(p, "r")->description, "hello");
+	ck_assert(!rule(p, "r")->enabled);
+	ck_assert_int_eq(rule(p, "r")->action, PC_PERMIT);
+	ck_assert_int_eq(rule(p, "r")->proto, 17);
+	pc_policy_free(p);
+
 	static const struct want w[] = { W(4, ""), END };
 	load_bad("indented continuation", "[r]\naction = permit\ndescription = hello\n    world\n", w);
 }

@@ -4,6 +4,7 @@
  * blocks while a reader holds an older pointer and only then. */
 #include <check.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -44,6 +45,7 @@ struct reader {
 	struct pc_grace *g;
 	size_t slot;
 	atomic_bool *stop;
+	atomic_size_t *running; /* readers past their first section */
 	uint64_t sections, bad, last_id, went_back;
 };
 
@@ -61,7 +63,8 @@ static void *read_loop(void *arg)
 			r->went_back++;
 		r->last_id = o->id;
 		pc_grace_leave(r->g, r->slot);
-		r->sections++;
+		if (r->sections++ == 0)
+			atomic_fetch_add(r->running, 1);
 	}
 	return NULL;
 }
@@ -69,15 +72,19 @@ static void *read_loop(void *arg)
 START_TEST(readers_never_see_a_freed_object)
 {
 	atomic_bool stop = false;
+	atomic_size_t running = 0;
 	struct pc_grace *g = pc_grace_new(READERS, obj_new(0));
 	struct reader r[READERS];
 	pthread_t tid[READERS];
 
 	ck_assert_ptr_nonnull(g);
 	for (size_t i = 0; i < READERS; i++) {
-		r[i] = (struct reader){ .g = g, .slot = i, .stop = &stop };
+		r[i] = (struct reader){ .g = g, .slot = i, .stop = &stop, .running = &running };
 		ck_assert_int_eq(pthread_create(&tid[i], NULL, read_loop, &r[i]), 0);
 	}
+	/* publish only while every reader reads: a busy machine may start them late */
+	while (atomic_load(&running) < READERS)
+		sched_yield();
 	for (uint64_t id = 1; id <= PUBLISHES; id++) {
 		struct obj *old = pc_grace_publish(g, obj_new(id));
 

@@ -117,15 +117,18 @@ struct icmppart {
 	uint32_t any[NDIR];
 };
 
+/* The records of a family sit among the blocks of its remote table, each
+ * after the first block that names it, so that the block of a bucket and
+ * the nodes of its intervals share cache lines. */
 struct famtab {
 	unsigned kw; /* 64-bit words per address key: 1 (v4) or 2 (v6) */
 	struct pc_lpm remote; /* remote address -> longest matching node */
+	const uint64_t *rec;  /* = remote.blk */
 };
 
 struct pc_index {
 	struct famtab fam[2];
 	uint64_t mask[129][2]; /* address masks by prefix length */
-	uint64_t *rec;  /* nodes and leaves */
 	struct group *grp;
 	struct tier *tier;
 	uint16_t *lstart;
@@ -429,20 +432,20 @@ static uint32_t rec_query(const struct pc_index *ix, unsigned kw, const uint64_t
 }
 
 /* The deciding rule under the remote node at offset n, or NONE. */
-static uint32_t node_query(const struct pc_index *ix, unsigned kw, uint32_t n, const uint64_t lw[2],
-			   const struct query *q)
+static uint32_t node_query(const struct pc_index *ix, const struct famtab *f, uint32_t n,
+			   const uint64_t lw[2], const struct query *q)
 {
-	const uint64_t *r = ix->rec + n;
+	const uint64_t *r = f->rec + n;
 
 	if ((r[0] >> 32 & 0xff) != REC_TREE)
-		return rec_query(ix, kw, r, lw, q);
+		return rec_query(ix, f->kw, r, lw, q);
 	for (uint32_t lf = pc_lpm_block_find(r + 1, (unsigned)(r[0] >> 40), lw); lf != NONE;
-	     lf = (uint32_t)ix->rec[lf]) {
+	     lf = (uint32_t)f->rec[lf]) {
 		uint32_t res;
 
 		if (lf & TERM)
 			return lf & ~TERM;
-		res = rec_query(ix, kw, ix->rec + lf, lw, q);
+		res = rec_query(ix, f->kw, f->rec + lf, lw, q);
 
 		if (res != NONE)
 			return res;
@@ -467,12 +470,12 @@ long pc_index_lookup(const struct pc_index *ix, const struct pc_pkt *pkt)
 		return n == NONE ? -1L : (long)(n & ~TERM);
 	query_init(pkt, &q);
 	addr_words(q.d ? pkt->src : pkt->dst, fam, lw);
-	for (; n != NONE; n = (uint32_t)ix->rec[n]) {
+	for (; n != NONE; n = (uint32_t)f->rec[n]) {
 		uint32_t r;
 
 		if (n & TERM)
 			return n & ~TERM;
-		r = node_query(ix, f->kw, n, lw, &q);
+		r = node_query(ix, f, n, lw, &q);
 		if (r != NONE)
 			return r;
 	}
@@ -540,7 +543,7 @@ struct builder {
 	struct vec rec;
 	/* scratch */
 	struct vec ae, lrules, grules, ents, pes, bounds, evs, acts, rb, rcell, nx, rstart, ref, hb, ikeys;
-	struct vec rvals, rr, pos, hb2, npfx, lpfx, ivs, par;
+	struct vec rvals, rr, pos, hb2, npfx, lpfx, ivs, par, lay, map, placed;
 	struct vec anyany; /* the rules of the first family's any/any leaf */
 	struct grpref anyany_leaf;
 	bool anyany_set;
@@ -1605,6 +1608,148 @@ static int collect(struct builder *b, unsigned fam)
 	return 0;
 }
 
+/* ---- layout: records among the blocks ---- */
+
+/* Words of the record at r. */
+static size_t rec_words(const uint64_t *r, unsigned kw)
+{
+	unsigned kind = r[0] >> 32 & 0xff;
+	size_t n = r[0] >> 40, w = 1;
+
+	if (kind == REC_GROUPS)
+		return 2;
+	if (kind == REC_TREE)
+		return 1 + pc_lpm_block_words((unsigned)n, pc_lpm_block_count(r + 1, (unsigned)n));
+	for (size_t i = 0; i < n; i++) {
+		unsigned fl = (unsigned)(r[w] >> 40) & 0xff;
+
+		w += 1 + ((fl & (F_PORTS | F_ICMP)) != 0) + (fl & F_LOCAL ? kw : 0);
+	}
+	return w;
+}
+
+/* Records as built (old), where each went in the new array (map). */
+struct layout {
+	struct builder *b;
+	const uint64_t *old;
+	uint32_t *map;
+	unsigned kw;
+};
+
+/* Copies the record at old offset o once, then the leaves of a TREE node
+ * and the parent, so that a chain tends to stay on the same lines. */
+static int place(struct layout *L, uint32_t o)
+{
+	const uint64_t *r;
+	uint32_t *pl;
+	uint64_t *w;
+	size_t n;
+
+	if (o == NONE || (o & TERM) || L->map[o] != NONE)
+		return 0;
+	r = L->old + o;
+	n = rec_words(r, L->kw);
+	if (L->b->lay.n + n >= TERM) {
+		errno = E2BIG;
+		return -1;
+	}
+	L->map[o] = (uint32_t)L->b->lay.n;
+	w = vec_add(&L->b->lay, n);
+	pl = vec_add(&L->b->placed, 1);
+	if (!w || !pl)
+		return -1;
+	memcpy(w, r, n * sizeof *w);
+	*pl = L->map[o];
+	if ((r[0] >> 32 & 0xff) == REC_TREE) {
+		unsigned ws = (unsigned)(r[0] >> 40);
+
+		for (size_t i = 0; i < pc_lpm_block_count(r + 1, ws); i++)
+			if (place(L, pc_lpm_block_value(r + 1, ws, i)) < 0)
+				return -1;
+	}
+	return place(L, (uint32_t)r[0]);
+}
+
+static uint32_t moved(const struct layout *L, uint32_t o)
+{
+	return o == NONE || (o & TERM) ? o : L->map[o];
+}
+
+static void block_moved(const struct layout *L, uint64_t *blk, unsigned ws)
+{
+	for (size_t i = 0; i < pc_lpm_block_count(blk, ws); i++)
+		pc_lpm_block_set(blk, ws, i, moved(L, pc_lpm_block_value(blk, ws, i)));
+}
+
+/* Copies the blocks in bucket order, each followed by the records it
+ * names first; rewrites the dir. Returns 0, or -1 with errno. */
+static int lay_blocks(struct layout *L, struct pc_lpm *t)
+{
+	size_t nd = (size_t)1 << t->d, last = SIZE_MAX, at = 0;
+
+	for (size_t i = 0; i < nd; i++) {
+		const uint64_t *blk = t->blk + t->dir[i];
+		size_t cnt = pc_lpm_block_count(blk, t->ws), words = pc_lpm_block_words(t->ws, cnt);
+		uint64_t *w;
+
+		if (t->dir[i] != last) {
+			last = t->dir[i];
+			at = L->b->lay.n;
+			if (at + words >= TERM) {
+				errno = E2BIG;
+				return -1;
+			}
+			w = vec_add(&L->b->lay, words);
+			if (!w)
+				return -1;
+			memcpy(w, blk, words * sizeof *w);
+			for (size_t k = 0; k < cnt; k++)
+				if (place(L, pc_lpm_block_value(blk, t->ws, k)) < 0)
+					return -1;
+		}
+		t->dir[i] = (uint32_t)at;
+	}
+	return 0;
+}
+
+/* Moves the family's records among its blocks (see struct famtab). */
+static int relayout(struct builder *b, struct famtab *f, size_t *bytes)
+{
+	struct pc_lpm *t = &f->remote;
+	struct layout L = { b, b->rec.p, vec_scratch(&b->map, b->rec.n), f->kw };
+	size_t nd = (size_t)1 << t->d;
+	uint64_t *lay;
+
+	if (!L.map)
+		return -1;
+	memset(L.map, 0xff, b->rec.n * sizeof *L.map);
+	b->lay.n = b->placed.n = 0;
+	if (lay_blocks(&L, t) < 0 || place(&L, t->root) < 0)
+		return -1;
+	for (size_t o = 0; o < b->rec.n; o += rec_words(L.old + o, f->kw))
+		if (place(&L, (uint32_t)o) < 0)
+			return -1;
+	lay = b->lay.p;
+	for (size_t i = 0; i < nd; i++)
+		if (!i || t->dir[i] != t->dir[i - 1])
+			block_moved(&L, lay + t->dir[i], t->ws);
+	for (size_t i = 0; i < b->placed.n; i++) {
+		uint64_t *r = lay + VAT(b->placed, uint32_t)[i];
+
+		*r = (*r & ~(uint64_t)UINT32_MAX) | moved(&L, (uint32_t)*r);
+		if ((r[0] >> 32 & 0xff) == REC_TREE)
+			block_moved(&L, r + 1, (unsigned)(r[0] >> 40));
+	}
+	t->root = moved(&L, t->root);
+	*bytes -= t->words * sizeof *t->blk;
+	free(t->blk);
+	t->words = b->lay.n;
+	t->blk = vec_take(&b->lay, bytes);
+	f->rec = t->blk;
+	b->rec.n = 0;
+	return 0;
+}
+
 /* By remote prefix (key, then length: the order lpm.h wants), then local
  * prefix likewise, then rule. */
 static int ae_cmp(const void *pa, const void *pb)
@@ -1652,9 +1797,10 @@ static int build_family(struct builder *b, struct famtab *f, unsigned fam, size_
 			return -1;
 	}
 	m = link_prefixes(b, b->npfx.p, b->npfx.n, root);
-	if (m < 0)
+	if (m < 0 ||
+	    pc_lpm_build(&f->remote, f->kw, b->npfx.p, b->npfx.n, root, b->ivs.p, (size_t)m, bytes) < 0)
 		return -1;
-	return pc_lpm_build(&f->remote, f->kw, b->npfx.p, b->npfx.n, root, b->ivs.p, (size_t)m, bytes);
+	return relayout(b, f, bytes);
 }
 
 static bool prefix_ok(const struct pc_prefix *p)
@@ -1706,6 +1852,7 @@ static void builder_free(struct builder *b)
 {
 	struct vec *all[] = { &b->grp, &b->tier, &b->lstart, &b->lcell, &b->cstart, &b->cell,
 			      &b->icmp, &b->ent_rule, &b->rec, &b->npfx, &b->lpfx, &b->ivs, &b->par,
+			      &b->lay, &b->map, &b->placed,
 			      &b->ae, &b->lrules, &b->grules, &b->ents, &b->pes, &b->bounds, &b->evs,
 			      &b->acts, &b->rb, &b->rcell, &b->nx, &b->rstart, &b->ref, &b->hb,
 			      &b->ikeys, &b->rvals, &b->rr, &b->pos, &b->hb2, &b->anyany };
@@ -1722,7 +1869,8 @@ static void builder_init(struct builder *b, const struct pc_rule *rules, size_t 
 		.lcell = VEC(struct lcell), .cstart = VEC(uint16_t), .cell = VEC(uint32_t),
 		.icmp = VEC(struct icmppart), .ent_rule = VEC(uint32_t),
 		.rec = VEC(uint64_t), .npfx = VEC(struct pc_lpm_pfx), .lpfx = VEC(struct pc_lpm_pfx),
-		.ivs = VEC(struct pc_lpm_iv), .par = VEC(uint32_t),
+		.ivs = VEC(struct pc_lpm_iv), .par = VEC(uint32_t), .lay = VEC(uint64_t),
+		.map = VEC(uint32_t), .placed = VEC(uint32_t),
 		.ae = VEC(struct ae), .lrules = VEC(uint64_t), .grules = VEC(uint32_t),
 		.ents = VEC(struct ent), .pes = VEC(struct pe), .bounds = VEC(uint32_t),
 		.evs = VEC(uint64_t), .acts = VEC(struct act), .rb = VEC(uint32_t),
@@ -1737,7 +1885,6 @@ static void finish(struct builder *b, struct pc_index *ix)
 {
 	size_t bytes = sizeof *ix;
 
-	ix->rec = vec_take(&b->rec, &bytes);
 	ix->grp = vec_take(&b->grp, &bytes);
 	ix->tier = vec_take(&b->tier, &bytes);
 	ix->lstart = vec_take(&b->lstart, &bytes);
@@ -1794,7 +1941,6 @@ void pc_index_free(struct pc_index *ix)
 		return;
 	pc_lpm_free(&ix->fam[0].remote);
 	pc_lpm_free(&ix->fam[1].remote);
-	free(ix->rec);
 	free(ix->grp);
 	free(ix->tier);
 	free(ix->lstart);

@@ -225,6 +225,7 @@ int pc_lpm_build(struct pc_lpm *t, unsigned kw, const struct pc_lpm_pfx *v, size
 	t->blk = realloc(db.blk, db.words * sizeof *db.blk);
 	if (!t->blk)
 		t->blk = db.blk;
+	t->words = db.words;
 	*bytes += nb * sizeof *t->dir + db.words * sizeof *t->blk;
 	return 0;
 fail:

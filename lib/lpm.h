@@ -50,6 +50,24 @@ static inline size_t pc_lpm_block_words(unsigned ws, size_t m)
 	return ws == PC_LPM_WIDE ? 3 * m : m;
 }
 
+/* The intervals of block b, their values, its words. */
+static inline size_t pc_lpm_block_count(const uint64_t *b, unsigned ws)
+{
+	return ws == PC_LPM_WIDE ? b[0] : b[0] >> 32;
+}
+
+static inline uint32_t pc_lpm_block_value(const uint64_t *b, unsigned ws, size_t i)
+{
+	return (uint32_t)b[ws == PC_LPM_WIDE ? 3 * i + 2 : i];
+}
+
+static inline void pc_lpm_block_set(uint64_t *b, unsigned ws, size_t i, uint32_t value)
+{
+	uint64_t *e = &b[ws == PC_LPM_WIDE ? 3 * i + 2 : i];
+
+	*e = (*e & ~(uint64_t)UINT32_MAX) | value;
+}
+
 /* The window for iv[0..m) from bit ws <= 96 on: PC_LPM_WIDE when some
  * start has bits from ws + 32 on, else ws. */
 unsigned pc_lpm_narrow(unsigned ws, const struct pc_lpm_iv *iv, size_t m);
@@ -114,7 +132,8 @@ struct pc_lpm {
 	uint64_t cmask[2];
 	uint32_t root;
 	uint32_t *dir;       /* 2^d block offsets into blk */
-	uint64_t *blk;
+	uint64_t *blk;       /* the blocks, in the order of the buckets */
+	size_t words;        /* in blk */
 };
 
 /* Builds t over the prefixes v[0..n) (as for pc_lpm_intervals) from their

@@ -128,7 +128,6 @@ struct famtab {
 
 struct pc_index {
 	struct famtab fam[2];
-	uint64_t mask[129][2]; /* address masks by prefix length */
 	struct group *grp;
 	struct tier *tier;
 	uint16_t *lstart;
@@ -396,25 +395,32 @@ static inline bool extra_ok(uint64_t x, unsigned fl, const struct query *q)
 	return q->icmp_type == (uint8_t)x && (!(fl & F_CODE) || q->icmp_code == (uint8_t)(x >> 8));
 }
 
+/* True when the local address lw is in the prefix key / plen (1..128). */
+static inline bool local_ok(const uint64_t lw[2], const uint64_t *key, unsigned plen, unsigned kw)
+{
+	unsigned top = plen < 64 ? plen : 64;
+
+	if ((lw[0] & UINT64_MAX << (64 - top)) != key[0])
+		return false;
+	return kw == 1 || plen <= 64 || (lw[1] & UINT64_MAX << (128 - plen)) == key[1];
+}
+
 /* The first of the n listed entries at e that matches, or NONE. */
-static uint32_t flat_query(const struct pc_index *ix, unsigned kw, const uint64_t *e, size_t n,
-			   const uint64_t lw[2], const struct query *q)
+static uint32_t flat_query(unsigned kw, const uint64_t *e, size_t n, const uint64_t lw[2],
+			   const struct query *q)
 {
 	for (; n; n--) {
 		uint64_t w = *e++;
 		unsigned fl = (unsigned)(w >> 40) & 0xff;
-		const uint64_t *x = e, *m;
+		const uint64_t *x = e;
 
 		e += ((fl & (F_PORTS | F_ICMP)) != 0) + (fl & F_LOCAL ? kw : 0);
 		if ((fl & q->reject) || ((w >> 32 ^ q->proto) & w >> 56 & 0xff))
 			continue;
 		if ((fl & (F_PORTS | F_ICMP)) && !extra_ok(*x++, fl, q))
 			continue;
-		if (fl & F_LOCAL) {
-			m = ix->mask[w >> 48 & 0xff];
-			if ((lw[0] & m[0]) != x[0] || (kw == 2 && (lw[1] & m[1]) != x[1]))
-				continue;
-		}
+		if ((fl & F_LOCAL) && !local_ok(lw, x, (unsigned)(w >> 48) & 0xff, kw))
+			continue;
 		return (uint32_t)w;
 	}
 	return NONE;
@@ -427,7 +433,7 @@ static uint32_t rec_query(const struct pc_index *ix, unsigned kw, const uint64_t
 	size_t n = r[0] >> 40;
 
 	if ((r[0] >> 32 & 0xff) == REC_FLAT)
-		return flat_query(ix, kw, r + 1, n, lw, q);
+		return flat_query(kw, r + 1, n, lw, q);
 	return groups_query(ix, (uint32_t)r[1], n, q);
 }
 
@@ -1920,8 +1926,6 @@ struct pc_index *pc_index_new(const struct pc_policy *p)
 	if (build_family(&b, &ix->fam[0], PC_FAM_V4, &bytes) < 0 ||
 	    build_family(&b, &ix->fam[1], PC_FAM_V6, &bytes) < 0)
 		goto fail;
-	for (unsigned i = 0; i <= 128; i++)
-		plen_mask(i, ix->mask[i]);
 	ix->memory = bytes;
 	finish(&b, ix);
 	goto out;

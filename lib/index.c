@@ -41,6 +41,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -1933,7 +1934,10 @@ fail:
 	pc_index_free(ix);
 	ix = NULL;
 out:
+	/* The builder's scratch is several times the table: give it back, so
+	 * that a reload does not leave the daemon at its peak. */
 	builder_free(&b);
+	malloc_trim(0);
 	return ix;
 }
 

@@ -82,17 +82,17 @@
  * TERM | rule, and it has no record. Offsets and rules stay below TERM. */
 #define TERM 0x80000000u
 
-/* A listed entry: rule | proto << 32 | flags << 40 | local plen << 48 |
- * proto mask << 56 (0xff when the rule names a protocol), then a word of
- * ports (llo | lhi << 16 | rlo << 32 | rhi << 48) or icmp (type | code << 8)
- * with F_PORTS or F_ICMP, then the local address key (kw words) with
- * F_LOCAL. */
+/* A listed entry: rule | proto << 32 | local plen << 40 | flags << 48 |
+ * words after this one << 56, those being a word of ports (llo | lhi << 16
+ * | rlo << 32 | rhi << 48) or icmp (type | code << 8) with F_PORTS or
+ * F_ICMP, then the local address key (kw words) with F_LOCAL. */
 #define F_NOT_IN 0x01
 #define F_NOT_OUT 0x02
 #define F_PORTS 0x04
 #define F_ICMP 0x08
 #define F_CODE 0x10
 #define F_LOCAL 0x20
+#define F_PROTO 0x40
 
 struct group {
 	uint32_t plain[NDIR]; /* best rule needing no ports and no icmp type */
@@ -411,16 +411,16 @@ static uint32_t flat_query(unsigned kw, const uint64_t *e, size_t n, const uint6
 			   const struct query *q)
 {
 	for (; n; n--) {
-		uint64_t w = *e++;
-		unsigned fl = (unsigned)(w >> 40) & 0xff;
-		const uint64_t *x = e;
+		uint64_t w = e[0];
+		unsigned fl = (unsigned)(w >> 48) & 0xff;
+		const uint64_t *x = e + 1;
 
-		e += ((fl & (F_PORTS | F_ICMP)) != 0) + (fl & F_LOCAL ? kw : 0);
-		if ((fl & q->reject) || ((w >> 32 ^ q->proto) & w >> 56 & 0xff))
+		e = x + (w >> 56);
+		if ((fl & q->reject) || ((fl & F_PROTO) && (uint8_t)(w >> 32) != q->proto))
 			continue;
 		if ((fl & (F_PORTS | F_ICMP)) && !extra_ok(*x++, fl, q))
 			continue;
-		if ((fl & F_LOCAL) && !local_ok(lw, x, (unsigned)(w >> 48) & 0xff, kw))
+		if ((fl & F_LOCAL) && !local_ok(lw, x, (unsigned)(w >> 40) & 0xff, kw))
 			continue;
 		return (uint32_t)w;
 	}
@@ -1416,8 +1416,10 @@ static void ent_put(uint64_t *w, const struct ent *e, unsigned kw, bool local)
 	}
 	if (local && e->lplen)
 		fl |= F_LOCAL;
-	*w++ = e->rule | (uint64_t)(e->proto & 0xff) << 32 | (uint64_t)fl << 40 |
-	       (uint64_t)e->lplen << 48 | (uint64_t)(e->proto == PROTO_ANYKEY ? 0 : 0xff) << 56;
+	if (e->proto != PROTO_ANYKEY)
+		fl |= F_PROTO;
+	*w++ = e->rule | (uint64_t)(e->proto & 0xff) << 32 | (uint64_t)e->lplen << 40 |
+	       (uint64_t)fl << 48 | (uint64_t)(ent_words(e, kw, local) - 1) << 56;
 	if (e->kind)
 		*w++ = x;
 	if (fl & F_LOCAL)
@@ -1618,7 +1620,7 @@ static int collect(struct builder *b, unsigned fam)
 /* ---- layout: records among the blocks ---- */
 
 /* Words of the record at r. */
-static size_t rec_words(const uint64_t *r, unsigned kw)
+static size_t rec_words(const uint64_t *r)
 {
 	unsigned kind = r[0] >> 32 & 0xff;
 	size_t n = r[0] >> 40, w = 1;
@@ -1627,11 +1629,8 @@ static size_t rec_words(const uint64_t *r, unsigned kw)
 		return 2;
 	if (kind == REC_TREE)
 		return 1 + pc_lpm_block_words((unsigned)n, pc_lpm_block_count(r + 1, (unsigned)n));
-	for (size_t i = 0; i < n; i++) {
-		unsigned fl = (unsigned)(r[w] >> 40) & 0xff;
-
-		w += 1 + ((fl & (F_PORTS | F_ICMP)) != 0) + (fl & F_LOCAL ? kw : 0);
-	}
+	for (size_t i = 0; i < n; i++)
+		w += 1 + (r[w] >> 56);
 	return w;
 }
 
@@ -1640,7 +1639,6 @@ struct layout {
 	struct builder *b;
 	const uint64_t *old;
 	uint32_t *map;
-	unsigned kw;
 };
 
 /* Copies the record at old offset o once, then the leaves of a TREE node
@@ -1655,7 +1653,7 @@ static int place(struct layout *L, uint32_t o)
 	if (o == NONE || (o & TERM) || L->map[o] != NONE)
 		return 0;
 	r = L->old + o;
-	n = rec_words(r, L->kw);
+	n = rec_words(r);
 	if (L->b->lay.n + n >= TERM) {
 		errno = E2BIG;
 		return -1;
@@ -1723,7 +1721,7 @@ static int lay_blocks(struct layout *L, struct pc_lpm *t)
 static int relayout(struct builder *b, struct famtab *f, size_t *bytes)
 {
 	struct pc_lpm *t = &f->remote;
-	struct layout L = { b, b->rec.p, vec_scratch(&b->map, b->rec.n), f->kw };
+	struct layout L = { b, b->rec.p, vec_scratch(&b->map, b->rec.n) };
 	size_t nd = (size_t)1 << t->d;
 	uint64_t *lay;
 
@@ -1733,7 +1731,7 @@ static int relayout(struct builder *b, struct famtab *f, size_t *bytes)
 	b->lay.n = b->placed.n = 0;
 	if (lay_blocks(&L, t) < 0 || place(&L, t->root) < 0)
 		return -1;
-	for (size_t o = 0; o < b->rec.n; o += rec_words(L.old + o, f->kw))
+	for (size_t o = 0; o < b->rec.n; o += rec_words(L.old + o))
 		if (place(&L, (uint32_t)o) < 0)
 			return -1;
 	lay = b->lay.p;

@@ -10,25 +10,7 @@
 #include <string.h>
 
 #include "addr.h"
-
-static uint64_t xorshift(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
-static int run(Suite *s)
-{
-	SRunner *sr = srunner_create(s);
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+#include "helper_fixture.h"
 
 /* The oracle: what pc_prefix_parse must do, written the plain way. */
 static int ref_prefix_parse(const char *s, struct pc_prefix *out, char *err, size_t errlen)
@@ -135,17 +117,17 @@ START_TEST(random_text)
 	char s[40];
 
 	for (int i = 0; i < 300000; i++) {
-		uint64_t r = xorshift(&seed);
+		uint64_t r = pc_test_xorshift(&seed);
 		const char *alpha = r % 3 ? v4 : v6;
 		size_t alen = strlen(alpha), n = r / 3 % 24;
 		for (size_t k = 0; k < n; k++)
-			s[k] = alpha[xorshift(&seed) % alen];
+			s[k] = alpha[pc_test_xorshift(&seed) % alen];
 		s[n] = '\0';
 		same(s);
 	}
 	/* valid addresses with every prefix length */
 	for (int i = 0; i < 20000; i++) {
-		uint64_t r = xorshift(&seed);
+		uint64_t r = pc_test_xorshift(&seed);
 		snprintf(s, sizeof(s), "%u.%u.%u.%u/%u", (unsigned)(r & 255), (unsigned)(r >> 8 & 255),
 			 (unsigned)(r >> 16 & 255), (unsigned)(r >> 24 & 255) >> (r >> 40 & 7),
 			 (unsigned)(r >> 32) % 34);
@@ -162,5 +144,5 @@ int main(void)
 	tcase_add_test(tc, chosen);
 	tcase_add_test(tc, random_text);
 	suite_add_tcase(s, tc);
-	return run(s);
+	return pc_test_run(s);
 }

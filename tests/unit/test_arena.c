@@ -6,25 +6,7 @@
 #include <string.h>
 
 #include "arena.h"
-
-static uint64_t xorshift(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
-static int run(Suite *s)
-{
-	SRunner *sr = srunner_create(s);
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+#include "helper_fixture.h"
 
 struct block {
 	unsigned char *p;
@@ -42,7 +24,7 @@ START_TEST(no_overlap)
 	ck_assert_ptr_nonnull(a);
 	ck_assert_ptr_nonnull(b);
 	for (size_t i = 0; i < N; i++) {
-		uint64_t r = xorshift(&seed);
+		uint64_t r = pc_test_xorshift(&seed);
 		b[i].size = r % 50 == 0 ? r % 300000 : r % 40;
 		b[i].fill = (unsigned char)(i * 7 + 1);
 		b[i].p = pc_arena_alloc(a, b[i].size);
@@ -94,5 +76,5 @@ int main(void)
 	tcase_add_test(tc, no_overlap);
 	tcase_add_test(tc, copies_and_adopts);
 	suite_add_tcase(s, tc);
-	return run(s);
+	return pc_test_run(s);
 }

@@ -12,25 +12,7 @@
 #include <unistd.h>
 
 #include "rdfile.h"
-
-static uint64_t xorshift(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
-static int run(Suite *s)
-{
-	SRunner *sr = srunner_create(s);
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+#include "helper_fixture.h"
 
 /* What a byte-at-a-time reader gives for data: compares each line of f
  * with it; the line bound is max_line, the byte bound max_bytes. */
@@ -143,15 +125,15 @@ START_TEST(random_files)
 	static const size_t max_lines[] = { 1, 199, 207, 4096, 70000 };
 
 	for (int round = 0; round < 60; round++) {
-		size_t n = xorshift(&seed) % 300000, i = 0;
+		size_t n = pc_test_xorshift(&seed) % 300000, i = 0;
 		char *data = malloc(n + 1);
 
 		ck_assert_ptr_nonnull(data);
 		while (i < n) {
-			uint64_t r = xorshift(&seed);
+			uint64_t r = pc_test_xorshift(&seed);
 			size_t len = r % 8 == 0 ? r % 100000 : r % 250;
 			for (size_t k = 0; k < len && i < n; k++)
-				data[i++] = (char)('a' + (xorshift(&seed) % 4 == 0 ? 0 : k % 26));
+				data[i++] = (char)('a' + (pc_test_xorshift(&seed) % 4 == 0 ? 0 : k % 26));
 			if (i < n)
 				data[i++] = r % 97 == 0 ? '\0' : '\n';
 		}
@@ -219,7 +201,7 @@ int main(void)
 	tcase_add_test(tc, grows_past_bound);
 	tcase_add_test(tc, refuses_large_file);
 	suite_add_tcase(s, tc);
-	rc = run(s);
+	rc = pc_test_run(s);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", dir);

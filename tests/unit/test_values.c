@@ -10,25 +10,7 @@
 #include <string.h>
 
 #include "values.h"
-
-static uint64_t xorshift(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
-static int run(Suite *s)
-{
-	SRunner *sr = srunner_create(s);
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+#include "helper_fixture.h"
 
 /* The oracle for one port item. */
 static int ref_port(const char *item, struct pc_portrange *r, char *err, size_t errlen)
@@ -138,9 +120,9 @@ START_TEST(ports_random)
 	char s[48];
 
 	for (int i = 0; i < 200000; i++) {
-		size_t n = xorshift(&seed) % 40;
+		size_t n = pc_test_xorshift(&seed) % 40;
 		for (size_t k = 0; k < n; k++)
-			s[k] = alpha[xorshift(&seed) % (sizeof(alpha) - 1)];
+			s[k] = alpha[pc_test_xorshift(&seed) % (sizeof(alpha) - 1)];
 		s[n] = '\0';
 		same_ports(s);
 	}
@@ -226,5 +208,5 @@ int main(void)
 	tcase_add_test(tc, into_forms);
 	tcase_add_test(tc, long_list);
 	suite_add_tcase(s, tc);
-	return run(s);
+	return pc_test_run(s);
 }

@@ -11,16 +11,20 @@
  * first node with a matching entry decides, since the remote length is the
  * most significant key.
  *
- * Nodes and leaves are records in one array of 64-bit words, addressed by
- * 32-bit offsets, each starting with its parent link. A node with few
- * entries (FLAT_MAX) lists them ranked by the rest of the order (local
- * length, protocol given, local-port width, remote-port width, icmp, a
- * direction given, deny, rule index) and the first that matches decides:
- * a short scan of adjacent words. A bigger node either holds its groups
- * (below) when all its local prefixes are "any", or a block of local
- * address intervals (lpm.h) that yields the longest matching leaf, each
- * leaf linking to the next shorter local prefix; a leaf is a short ranked
- * list or groups in turn.
+ * Nodes and leaves are records of 64-bit words, addressed by 32-bit
+ * offsets, each starting with its parent link; they sit among the blocks
+ * of the family's lpm table, each after the first block that names it and
+ * a parent after its first child, so that a lookup's block, node and chain
+ * tend to share cache lines. A node with few entries (FLAT_MAX) lists them
+ * ranked by the rest of the order (local length, protocol given,
+ * local-port width, remote-port width, icmp, a direction given, deny, rule
+ * index) and the first that matches decides: a short scan of adjacent
+ * words. A node whose best entry matches every packet (a blocklist entry)
+ * has no record: the tables and links hold its rule (TERM). A bigger node
+ * either holds its groups (below) when all its local prefixes are "any",
+ * or a block of local address intervals (lpm.h) that yields the longest
+ * matching leaf, each leaf linking to the next shorter local prefix; a
+ * leaf is a short ranked list, a rule or groups in turn.
  *
  * Groups: one per protocol named by the leaf's rules plus one for "any";
  * the exact group is asked first. Within a group the entries are ranked

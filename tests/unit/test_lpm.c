@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helper_fixture.h"
 #include "helper_randpol.h"
 #include "lpm.h"
 
@@ -221,15 +222,9 @@ static Suite *lpm_suite(void)
 int main(void)
 {
 	const char *seed = getenv("PC_SEED");
-	SRunner *sr;
-	int failed;
 
 	run_seed = seed ? strtoull(seed, NULL, 0) : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	printf("test_lpm: PC_SEED=%llu\n", (unsigned long long)run_seed);
 	fflush(stdout);
-	sr = srunner_create(lpm_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pc_test_run(lpm_suite());
 }

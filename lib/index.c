@@ -554,7 +554,7 @@ struct builder {
 	struct vec rec;
 	/* scratch */
 	struct vec ae, lrules, grules, ents, pes, bounds, evs, acts, rb, rcell, nx, rstart, ref, hb, ikeys;
-	struct vec rvals, rr, pos, hb2, npfx, lpfx, ivs, par, lay, map, placed;
+	struct vec rvals, rr, pos, hb2, npfx, lpfx, ivs, par, lay, map, placed, skeys, ae2;
 	struct vec anyany; /* the rules of the first family's any/any leaf */
 	struct grpref anyany_leaf;
 	bool anyany_set;
@@ -1778,6 +1778,64 @@ static int ae_cmp(const void *pa, const void *pb)
 	return (x->rule > y->rule) - (x->rule < y->rule);
 }
 
+/* A sort key and the position it came from. */
+struct skey {
+	uint64_t key, at;
+};
+
+/* Sorts v[0..n) by key, stably (least significant byte first, skipping the
+ * bytes all keys share); tmp has room for n. Returns v or tmp, sorted. */
+static struct skey *radix_sort(struct skey *v, struct skey *tmp, size_t n)
+{
+	for (unsigned sh = 0; sh < 64 && n; sh += 8) {
+		size_t cnt[256] = { 0 }, pos = 0;
+		struct skey *t;
+
+		for (size_t i = 0; i < n; i++)
+			cnt[v[i].key >> sh & 0xff]++;
+		if (cnt[v[0].key >> sh & 0xff] == n)
+			continue;
+		for (unsigned d = 0; d < 256; d++) {
+			size_t c = cnt[d];
+
+			cnt[d] = pos;
+			pos += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			tmp[cnt[v[i].key >> sh & 0xff]++] = v[i];
+		t = v;
+		v = tmp;
+		tmp = t;
+	}
+	return v;
+}
+
+/* Sorts b->ae by ae_cmp: by radix on the first remote key word (with the
+ * remote length for IPv4, whose key is one word), then ae_cmp within runs
+ * of equal keys. Returns 0, or -1 with errno. */
+static int sort_pairs(struct builder *b, unsigned kw)
+{
+	size_t n = b->ae.n;
+	struct skey *k = vec_scratch(&b->skeys, 2 * n), *s;
+	struct ae *a = b->ae.p, *out = vec_scratch(&b->ae2, n);
+	struct vec swap;
+
+	if (!k || !out)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		k[i] = (struct skey){ a[i].rk[0] | (kw == 1 ? a[i].rplen : 0), i };
+	s = radix_sort(k, k + n, n);
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i; j < n && s[j].key == s[i].key; j++)
+			out[j] = a[s[j].at];
+		sort_n(out + i, j - i, sizeof *out, ae_cmp);
+	}
+	swap = b->ae;
+	b->ae = b->ae2;
+	b->ae2 = swap;
+	return 0;
+}
+
 static int build_family(struct builder *b, struct famtab *f, unsigned fam, size_t *bytes)
 {
 	uint32_t root = NONE;
@@ -1788,7 +1846,8 @@ static int build_family(struct builder *b, struct famtab *f, unsigned fam, size_
 	f->kw = fam == PC_FAM_V4 ? 1 : 2;
 	if (collect(b, fam) < 0)
 		return -1;
-	sort_n(b->ae.p, b->ae.n, sizeof(struct ae), ae_cmp);
+	if (sort_pairs(b, f->kw) < 0)
+		return -1;
 	a = b->ae.p;
 	n = b->ae.n;
 	b->npfx.n = 0;
@@ -1861,7 +1920,7 @@ static void builder_free(struct builder *b)
 {
 	struct vec *all[] = { &b->grp, &b->tier, &b->lstart, &b->lcell, &b->cstart, &b->cell,
 			      &b->icmp, &b->ent_rule, &b->rec, &b->npfx, &b->lpfx, &b->ivs, &b->par,
-			      &b->lay, &b->map, &b->placed,
+			      &b->lay, &b->map, &b->placed, &b->skeys, &b->ae2,
 			      &b->ae, &b->lrules, &b->grules, &b->ents, &b->pes, &b->bounds, &b->evs,
 			      &b->acts, &b->rb, &b->rcell, &b->nx, &b->rstart, &b->ref, &b->hb,
 			      &b->ikeys, &b->rvals, &b->rr, &b->pos, &b->hb2, &b->anyany };
@@ -1879,7 +1938,8 @@ static void builder_init(struct builder *b, const struct pc_rule *rules, size_t 
 		.icmp = VEC(struct icmppart), .ent_rule = VEC(uint32_t),
 		.rec = VEC(uint64_t), .npfx = VEC(struct pc_lpm_pfx), .lpfx = VEC(struct pc_lpm_pfx),
 		.ivs = VEC(struct pc_lpm_iv), .par = VEC(uint32_t), .lay = VEC(uint64_t),
-		.map = VEC(uint32_t), .placed = VEC(uint32_t),
+		.map = VEC(uint32_t), .placed = VEC(uint32_t), .skeys = VEC(struct skey),
+		.ae2 = VEC(struct ae),
 		.ae = VEC(struct ae), .lrules = VEC(uint64_t), .grules = VEC(uint32_t),
 		.ents = VEC(struct ent), .pes = VEC(struct pe), .bounds = VEC(uint32_t),
 		.evs = VEC(uint64_t), .acts = VEC(struct act), .rb = VEC(uint32_t),

@@ -45,7 +45,6 @@
 
 #include <endian.h>
 #include <errno.h>
-#include <malloc.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -1755,7 +1754,9 @@ static int relayout(struct builder *b, struct famtab *f, size_t *bytes)
 	t->words = b->lay.n;
 	t->blk = vec_take(&b->lay, bytes);
 	f->rec = t->blk;
-	b->rec.n = 0;
+	vec_free(&b->rec);
+	vec_free(&b->map);
+	vec_free(&b->placed);
 	return 0;
 }
 
@@ -1833,6 +1834,8 @@ static int sort_pairs(struct builder *b, unsigned kw)
 	swap = b->ae;
 	b->ae = b->ae2;
 	b->ae2 = swap;
+	vec_free(&b->ae2);
+	vec_free(&b->skeys);
 	return 0;
 }
 
@@ -1864,6 +1867,7 @@ static int build_family(struct builder *b, struct famtab *f, unsigned fam, size_
 		else if (push_pfx(&b->npfx, a[i].rk, a[i].rplen, node) < 0)
 			return -1;
 	}
+	vec_free(&b->ae);
 	m = link_prefixes(b, b->npfx.p, b->npfx.n, root);
 	if (m < 0 ||
 	    pc_lpm_build(&f->remote, f->kw, b->npfx.p, b->npfx.n, root, b->ivs.p, (size_t)m, bytes) < 0)
@@ -1996,10 +2000,7 @@ fail:
 	pc_index_free(ix);
 	ix = NULL;
 out:
-	/* The builder's scratch is several times the table: give it back, so
-	 * that a reload does not leave the daemon at its peak. */
 	builder_free(&b);
-	malloc_trim(0);
 	return ix;
 }
 

@@ -480,14 +480,19 @@ long pc_index_lookup(const struct pc_index *ix, const struct pc_pkt *pkt)
 		return n == NONE ? -1L : (long)(n & ~TERM);
 	query_init(pkt, &q);
 	addr_words(q.d ? pkt->src : pkt->dst, fam, lw);
-	for (; n != NONE; n = (uint32_t)f->rec[n]) {
-		uint32_t r;
+	while (n != NONE) {
+		uint32_t r, up;
 
 		if (n & TERM)
 			return n & ~TERM;
+		/* fetch the next shorter prefix while this one is tried */
+		up = (uint32_t)f->rec[n];
+		if (!(up & TERM))
+			__builtin_prefetch(f->rec + up);
 		r = node_query(ix, f, n, lw, &q);
 		if (r != NONE)
 			return r;
+		n = up;
 	}
 	return -1;
 }

@@ -177,6 +177,22 @@ static unsigned window(struct pc_lpm *t)
 	return start;
 }
 
+/* The blocks of every bucket, into db, and their offsets into t->dir. */
+static int fill_dir(struct pc_lpm *t, struct dirbuild *db, u128 common, unsigned start)
+{
+	for (size_t b = 0; b < (size_t)1 << t->d; b++) {
+		u128 bs = (common & plen_mask(start)) | (t->d ? (u128)b << (128 - start - t->d) : 0);
+		size_t off = bucket_block(db, t->ws, bs, bs | ~plen_mask(start + t->d));
+
+		if (off > UINT32_MAX) {
+			errno = E2BIG;
+			return -1;
+		}
+		t->dir[b] = (uint32_t)off;
+	}
+	return 0;
+}
+
 static unsigned dir_bits(size_t m, unsigned c, unsigned width)
 {
 	unsigned d = 0;
@@ -212,16 +228,8 @@ int pc_lpm_build(struct pc_lpm *t, unsigned kw, const struct pc_lpm_pfx *v, size
 	db.blk = malloc(pc_lpm_block_words(t->ws, nb + m) * sizeof *db.blk);
 	if (!t->dir || !db.blk)
 		goto fail;
-	for (size_t b = 0; b < nb; b++) {
-		u128 bs = (common & plen_mask(start)) | (t->d ? (u128)b << (128 - start - t->d) : 0);
-		size_t off = bucket_block(&db, t->ws, bs, bs | ~plen_mask(start + t->d));
-
-		if (off > UINT32_MAX) {
-			errno = E2BIG;
-			goto fail;
-		}
-		t->dir[b] = (uint32_t)off;
-	}
+	if (fill_dir(t, &db, common, start) < 0)
+		goto fail;
 	t->blk = realloc(db.blk, db.words * sizeof *db.blk);
 	if (!t->blk)
 		t->blk = db.blk;

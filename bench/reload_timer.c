@@ -283,19 +283,23 @@ static int load_one(const char *path, struct loaded *l, double *t)
 	return l->ix ? 0 : -1;
 }
 
+/* As the daemon does: a name lookup for each old rule with hits. */
 static void carry(struct loaded *l, const struct loaded *old, double *t)
 {
 	double t0 = mono_ms();
-	size_t n;
-	const struct pc_rule *r = pc_policy_rules(l->p, &n);
+	size_t n, n_old = 0;
+	const struct pc_rule *ro = old->p ? pc_policy_rules(old->p, &n_old) : NULL;
 
+	pc_policy_rules(l->p, &n);
 	l->hits = calloc(n ? n : 1, sizeof(*l->hits));
-	for (size_t i = 0; l->hits && old->p && i < n; i++) {
-		long j = pc_policy_find(old->p, r[i].name);
+	for (size_t j = 0; l->hits && j < n_old; j++) {
+		long i = old->hits[j] ? pc_policy_find(l->p, ro[j].name) : -1;
 
-		if (j >= 0)
+		if (i >= 0)
 			l->hits[i] = old->hits[j];
 	}
+	for (size_t i = 0; l->hits && i < n && i < 8; i++)
+		l->hits[i]++; /* the first rules (the services) count packets */
 	t[S_CARRY] = mono_ms() - t0;
 }
 

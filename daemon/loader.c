@@ -33,8 +33,6 @@ static void *load(void *arg)
 
 	if ((l->diag = pc_diag_new()))
 		l->table = pc_table_load(l->conf, l->old ? l->old->nrows : 0, l->diag);
-	if (l->table && l->old)
-		pc_table_map(l->table, l->old); /* on failure the swap looks names up */
 	while (write(l->efd, &one, sizeof(one)) < 0 && errno == EINTR)
 		;
 	return NULL;

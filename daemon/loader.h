@@ -25,7 +25,7 @@ int pc_loader_open(struct pc_loader *l);
 void pc_loader_close(struct pc_loader *l);
 
 /* Starts loading conf; the new table gets as many rows of hit counters as
- * old (may be NULL), and its hit map to old is made on the thread too.
+ * old (may be NULL).
  * Returns 0, or -1 with errno (EBUSY: a load runs). */
 int pc_loader_start(struct pc_loader *l, const char *conf, const struct pc_table *old);
 

@@ -2,7 +2,6 @@
 #include "table.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,35 +57,14 @@ uint64_t pc_table_hits(const struct pc_table *t, size_t r)
 	return sum;
 }
 
-/* The index in old of the rule named like t's rule i, or PC_TABLE_NONE. */
-static uint32_t find_rule(const struct pc_table *t, size_t i, const struct pc_table *old)
-{
-	long j = pc_policy_find(old->policy, t->rules[i].name);
-
-	return j >= 0 && (size_t)j < old->nrules ? (uint32_t)j : PC_TABLE_NONE;
-}
-
-int pc_table_map(struct pc_table *t, const struct pc_table *old)
-{
-	free(t->carry);
-	t->carry_from = NULL;
-	if (!(t->carry = malloc((t->nrules ? t->nrules : 1) * sizeof(*t->carry))))
-		return -1;
-	for (size_t i = 0; i < t->nrules; i++)
-		t->carry[i] = find_rule(t, i, old);
-	t->carry_from = old;
-	return 0;
-}
-
 void pc_table_carry_hits(struct pc_table *t, const struct pc_table *old)
 {
-	bool mapped = t->carry && t->carry_from == old;
+	for (size_t j = 0; j < old->nrules; j++) {
+		uint64_t h = pc_table_hits(old, j);
+		long i = h ? pc_policy_find(t->policy, old->rules[j].name) : -1;
 
-	for (size_t i = 0; i < t->nrules; i++) {
-		uint32_t j = mapped ? t->carry[i] : find_rule(t, i, old);
-
-		if (j != PC_TABLE_NONE)
-			t->carried[i] = pc_table_hits(old, j);
+		if (i >= 0 && (size_t)i < t->nrules)
+			t->carried[i] = h;
 	}
 }
 
@@ -98,6 +76,5 @@ void pc_table_free(struct pc_table *t)
 	pc_policy_free(t->policy);
 	free(t->hits);
 	free(t->carried);
-	free(t->carry);
 	free(t);
 }

@@ -25,13 +25,7 @@ struct pc_table {
 	pc_counter *hits;
 	size_t nrows, stride;
 	uint64_t *carried;
-	/* Set by pc_table_map: for each rule, the index of the rule of the same
-	 * name in carry_from, or PC_TABLE_NONE. */
-	uint32_t *carry;
-	const struct pc_table *carry_from;
 };
-
-#define PC_TABLE_NONE UINT32_MAX
 
 /* Loads path and compiles it, with nrows rows of hit counters (one per
  * worker; 0: one per queue of the policy's own queue range). Returns NULL
@@ -47,13 +41,9 @@ static inline void pc_table_hit(struct pc_table *t, size_t row, long r)
 /* Hits of rule r: carried plus every row's. */
 uint64_t pc_table_hits(const struct pc_table *t, size_t r);
 
-/* Finds, for each rule of t, the rule of old with the same name (reads
- * only old's policy: safe while old serves packets on another thread).
- * Returns 0, or -1 with errno. */
-int pc_table_map(struct pc_table *t, const struct pc_table *old);
-
-/* Sets t's carried hits to the hits of old's rules of the same name; quick
- * when pc_table_map(t, old) was done. Call it once no worker counts in old
+/* Sets t's carried hits to the hits of old's rules of the same name (one
+ * name lookup per rule of old that has hits, so quick for large blocklists
+ * where most rules never match). Call it once no worker counts in old
  * any more (after the grace period), so that no hit is lost. */
 void pc_table_carry_hits(struct pc_table *t, const struct pc_table *old);
 

@@ -111,7 +111,9 @@ static void write_field(struct pc_strbuf *w, const struct field *fd, const struc
 	pc_strbuf_putc(w, '\n');
 }
 
-/* Writes st to fd and syncs it. Returns 0, or -1 with errno. */
+/* Writes st to fd. Not synced: the file is runtime state (under /run), rewritten
+ * every few seconds, and a syncing writer would put a disk flush into every
+ * reload. Returns 0, or -1 with errno. */
 static int write_all(int fd, const struct pc_status *st)
 {
 	char *buf = malloc(WRITE_BUF);
@@ -141,8 +143,6 @@ static int write_all(int fd, const struct pc_status *st)
 	if (pc_strbuf_flush(&w) < 0)
 		err = errno;
 	free(buf);
-	if (!err && fsync(fd) < 0)
-		err = errno;
 	errno = err;
 	return err ? -1 : 0;
 }

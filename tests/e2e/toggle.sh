@@ -49,7 +49,7 @@ pc_check "SSH still answers" pc_tcp_ok $SRV4 22
 h=$(hits "HTTP Server")
 pc_check "list: HTTP Server has hits ($h)" test "${h:-0}" -gt 0
 h=$(hits "Deny TCP")
-pc_check "list: Deny TCP has hits from the dropped attempt ($h)" test "${h:-0}" -gt 0
+pc_check "list: Deny TCP keeps its hits from before the reload ($h)" test "${h:-0}" -gt 0
 h=$(hits "SSH Server")
 pc_check "list: SSH Server has hits ($h)" test "${h:-0}" -gt 0
 h=$(hits "SQL Server")

@@ -64,120 +64,18 @@ P2=5002
 
 NS_S=pcb-snd-$$
 NS_G=pcb-grd-$$
-TMP=
-PIDS=()
-WATCHDOG=
-FAILED=0
-
-log() { printf '# %s\n' "$*" >&2; }
-die() { printf 'e2e: %s\n' "$*" >&2; exit 1; }
-problem() { printf 'e2e: %s\n' "$*" >&2; FAILED=1; }
-
-cleanup() {
-	local rc=$? pid
-	trap - EXIT TERM INT
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${PIDS[@]}"; do
-		wait "$pid" 2>/dev/null
-	done
-	[ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
-	ip netns del "$NS_S" 2>/dev/null
-	ip netns del "$NS_G" 2>/dev/null
-	if [ -n "$TMP" ] && [ "${BENCH_KEEP:-0}" = 1 ]; then
-		log "kept $TMP"
-	elif [ -n "$TMP" ]; then
-		rm -rf "$TMP"
-	fi
-	exit "$rc"
-}
-
-start_watchdog() {
-	(
-		trap - EXIT
-		trap 'kill "$sp" 2>/dev/null; exit 0' TERM
-		sleep "$LIMIT_S" &
-		sp=$!
-		wait "$sp" && kill -TERM $$
-	) 2>/dev/null &
-	WATCHDOG=$!
-}
-
-# bg NS VAR CMD...: runs CMD in namespace NS in the background; its pid (ip
-# netns exec execs the command) is stored in VAR and remembered for cleanup.
-bg() {
-	local ns=$1 var=$2 pin=()
-	shift 2
-	if [ -n "$PIN" ]; then
-		pin=(taskset -c "$([ "$ns" = "$NS_S" ] && echo "${PIN%,*}" || echo "${PIN#*,}")")
-	fi
-	ip netns exec "$ns" "${pin[@]}" "$@" &
-	printf -v "$var" '%s' "$!"
-	PIDS+=("$!")
-}
-
-# forget PID: a process that has been waited for is no longer ours to kill.
-forget() {
-	local i
-	for i in "${!PIDS[@]}"; do
-		[ "${PIDS[$i]}" = "$1" ] && unset 'PIDS[i]'
-	done
-	return 0
-}
-
-# stop PID: SIGTERM and wait.
-stop() {
-	kill -TERM "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	forget "$1"
-}
-
-# reap PID: waits for a process that ends by itself; its exit status.
-reap() {
-	local rc=0
-	wait "$1" || rc=$?
-	forget "$1"
-	return "$rc"
-}
-
-# wait_file PATH SECONDS
-wait_file() {
-	local i
-	for ((i = 0; i < $2 * 50; i++)); do
-		[ -e "$1" ] && return 0
-		sleep 0.02
-	done
-	return 1
-}
-
-# kv KEY FILE [PREFIX]: the value of KEY= on the line starting with PREFIX.
-kv() {
-	sed -n "/^${3:-}/s/.*[ ]$1=\([^ ]*\).*/\1/p" "$2" | head -n 1
-}
-
-g() { ip netns exec "$NS_G" "$@"; }
+BENCH_NAME=e2e
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 
 # ---- topology ----------------------------------------------------------
 
 topology() {
-	local mac_s mac_g ns
-	ip netns add "$NS_S" || die "ip netns add"
-	ip netns add "$NS_G" || die "ip netns add"
-	ip -n "$NS_S" link add veth0 type veth peer name veth0 netns "$NS_G" || die "veth"
-	for ns in "$NS_S" "$NS_G"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-		ip -n "$ns" link set lo up
-		ip -n "$ns" link set veth0 up || die "veth up"
-	done
-	ip -n "$NS_S" addr add "$SND/24" dev veth0 || die "address"
+	veth_pair
 	ip -n "$NS_G" addr add "$DST/24" dev veth0 || die "address"
 	# no ARP resolution in the measurements: permanent neighbours
-	mac_s=$(ip -n "$NS_S" -br link show veth0 | awk '{print $3}')
-	mac_g=$(ip -n "$NS_G" -br link show veth0 | awk '{print $3}')
-	ip -n "$NS_S" neigh replace "$DST" lladdr "$mac_g" dev veth0 nud permanent
-	ip -n "$NS_G" neigh replace "$SND" lladdr "$mac_s" dev veth0 nud permanent
+	ip -n "$NS_S" neigh replace "$DST" lladdr "$(mac "$NS_G")" dev veth0 nud permanent
+	ip -n "$NS_G" neigh replace "$SND" lladdr "$(mac "$NS_S")" dev veth0 nud permanent
 }
 
 # ---- rule sets ---------------------------------------------------------
@@ -299,20 +197,6 @@ DAEMON_PID=
 guard_flush() {
 	g iptables -w -F
 	g iptables -w -X
-}
-
-daemon_start() { # CONF
-	rm -rf "$TMP/status"
-	mkdir -p "$TMP/status"
-	g "$BIN/portcullis" hooks up -c "$1" >>"$TMP/hooks.log" 2>&1 || die "hooks up failed"
-	bg "$NS_G" DAEMON_PID "$BIN/portcullisd" -c "$1" -f 2>>"$TMP/daemon.log"
-	wait_file "$TMP/status/status" 30 || die "portcullisd did not start (see $TMP/daemon.log)"
-}
-
-# daemon_stop: SIGTERM (the daemon writes its last status), then hooks down.
-daemon_stop() {
-	stop "$DAEMON_PID"
-	g "$BIN/portcullis" hooks down >>"$TMP/hooks.log" 2>&1 || problem "hooks down failed"
 }
 
 case_up() {
@@ -602,8 +486,9 @@ report() {
 	lost=$((${sent1:-0} - ${uniq1:-0}))
 	printf '\nReload under load: %s SIGHUPs alternating two %s-rule policies, %s packets/s\n' \
 		"$RELOADS" "$RELOAD_RULES" "$RELOAD_RATE"
-	printf 'reload time (SIGHUP to new status file): p50 %s ms, max %s ms   target <= 250 ms: %s\n' \
-		"$(kv p50_ms "$TMP/reload.timer")" "$(kv max_ms "$TMP/reload.timer")" \
+	printf 'reload time (SIGHUP to new status file): p50 %s ms, p90 %s, p99 %s, max %s ms   target <= 250 ms: %s\n' \
+		"$(kv p50_ms "$TMP/reload.timer")" "$(kv p90_ms "$TMP/reload.timer")" \
+		"$(kv p99_ms "$TMP/reload.timer")" "$(kv max_ms "$TMP/reload.timer")" \
 		"$(awk -v m="$(kv max_ms "$TMP/reload.timer")" 'BEGIN { print m <= 250 ? "met" : "MISSED" }')"
 	printf 'reloads ok %s of %s, failed %s, timed out %s\n' "$(kv ok "$TMP/reload.timer")" \
 		"$RELOADS" "$(kv failed "$TMP/reload.timer")" "$(kv timeouts "$TMP/reload.timer")"
@@ -632,12 +517,7 @@ done
 for b in portcullis portcullisd nfq_floor udp_flood reload_timer; do
 	[ -x "$BIN/$b" ] || die "no $BIN/$b (build first: cmake --build build)"
 done
-TMP=$(mktemp -d /tmp/pc-bench.XXXXXX) || die mktemp
-chmod 755 "$TMP"
-trap cleanup EXIT
-trap 'problem "time limit of $LIMIT_S s reached"; exit 1' TERM
-trap 'exit 1' INT
-start_watchdog
+bench_setup pc-bench
 
 topology
 log "generating the rule sets"

@@ -21,7 +21,8 @@
 # Exit status: 0 every case measured, 1 a case failed, 77 not root.
 set -u
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH_DIR/.." && pwd)
 BIN=${PC_BIN_DIR:-$ROOT/build}
 ROUNDS=${ROUNDS:-5}
 SEND_S=${SEND_S:-4}
@@ -35,94 +36,20 @@ P_A=5001
 P_B=5002
 NS_S=pcm-snd-$$
 NS_G=pcm-grd-$$
-TMP=
-PIDS=()
-WATCHDOG=
-FAILED=0
-
-log() { printf '# %s\n' "$*" >&2; }
-die() { printf 'multiqueue: %s\n' "$*" >&2; exit 1; }
-
-cleanup() {
-	local rc=$? pid
-	trap - EXIT TERM INT
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${PIDS[@]}"; do
-		wait "$pid" 2>/dev/null
-	done
-	[ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
-	ip netns del "$NS_S" 2>/dev/null
-	ip netns del "$NS_G" 2>/dev/null
-	if [ -n "$TMP" ] && [ "${BENCH_KEEP:-0}" = 1 ]; then
-		log "kept $TMP"
-	elif [ -n "$TMP" ]; then
-		rm -rf "$TMP"
-	fi
-	exit "$rc"
-}
-
-# bg NS VAR CMD...: CMD in namespace NS in the background, its pid in VAR.
-bg() {
-	local ns=$1 var=$2
-	shift 2
-	ip netns exec "$ns" "$@" &
-	printf -v "$var" '%s' "$!"
-	PIDS+=("$!")
-}
-
-forget() {
-	local i
-	for i in "${!PIDS[@]}"; do
-		[ "${PIDS[$i]}" = "$1" ] && unset 'PIDS[i]'
-	done
-	return 0
-}
-
-reap() {
-	local rc=0
-	wait "$1" || rc=$?
-	forget "$1"
-	return "$rc"
-}
-
-stop() {
-	kill -TERM "$1" 2>/dev/null
-	reap "$1"
-}
-
-wait_file() {
-	local i
-	for ((i = 0; i < $2 * 50; i++)); do
-		[ -e "$1" ] && return 0
-		sleep 0.02
-	done
-	return 1
-}
-
-g() { ip netns exec "$NS_G" "$@"; }
-kv() { sed -n "/^${3:-}/s/.*[ ]$1=\([^ ]*\).*/\1/p" "$2" | head -n 1; }
+BENCH_NAME=multiqueue
+PIN=
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 
 topology() {
-	local ns mac_s mac_g i
-	ip netns add "$NS_S" || die "ip netns add"
-	ip netns add "$NS_G" || die "ip netns add"
-	ip -n "$NS_S" link add veth0 type veth peer name veth0 netns "$NS_G" || die "veth"
-	for ns in "$NS_S" "$NS_G"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-		ip -n "$ns" link set lo up
-		ip -n "$ns" link set veth0 up || die "veth up"
-	done
-	ip -n "$NS_S" addr add "$SND/24" dev veth0 || die "address"
-	mac_s=$(ip -n "$NS_S" -br link show veth0 | awk '{print $3}')
-	mac_g=$(ip -n "$NS_G" -br link show veth0 | awk '{print $3}')
+	local i mac_g
+	veth_pair
+	mac_g=$(mac "$NS_G")
 	for i in 2 3 4 5 6 7 8 9; do
 		ip -n "$NS_G" addr add "192.0.2.$i/24" dev veth0 || die "address"
 		ip -n "$NS_S" neigh replace "192.0.2.$i" lladdr "$mac_g" dev veth0 nud permanent
 	done
-	ip -n "$NS_G" neigh replace "$SND" lladdr "$mac_s" dev veth0 nud permanent
+	ip -n "$NS_G" neigh replace "$SND" lladdr "$(mac "$NS_S")" dev veth0 nud permanent
 }
 
 # policy QUEUE: permits the two bench ports, denies the rest.
@@ -146,20 +73,6 @@ local-port = $P_A-$P_B
 action = deny
 protocol = udp
 EOF
-}
-
-DAEMON_PID=
-daemon_start() { # CONF
-	rm -rf "$TMP/status"
-	mkdir -p "$TMP/status"
-	g "$BIN/portcullis" hooks up -c "$1" >>"$TMP/hooks.log" 2>&1 || die "hooks up failed"
-	bg "$NS_G" DAEMON_PID "$BIN/portcullisd" -c "$1" -f 2>>"$TMP/daemon.log"
-	wait_file "$TMP/status/status" 30 || die "portcullisd did not start (see $TMP/daemon.log)"
-}
-
-daemon_stop() {
-	stop "$DAEMON_PID" || { log "portcullisd did not exit 0"; FAILED=1; }
-	g "$BIN/portcullis" hooks down >>"$TMP/hooks.log" 2>&1 || die "hooks down failed"
 }
 
 # queue_ids: "QUEUE ID_SEQUENCE" for every bound queue of the guarded namespace.
@@ -258,17 +171,7 @@ report() {
 for b in portcullis portcullisd udp_flood; do
 	[ -x "$BIN/$b" ] || die "no $b in $BIN (set PC_BIN_DIR)"
 done
-TMP=$(mktemp -d /tmp/pc-bench-mq.XXXXXX) || die "mktemp"
-(
-	trap - EXIT
-	trap 'kill "$sp" 2>/dev/null; exit 0' TERM
-	sleep "$LIMIT_S" &
-	sp=$!
-	wait "$sp" && kill -TERM $$
-) 2>/dev/null &
-WATCHDOG=$!
-trap cleanup EXIT
-trap 'exit 1' TERM INT
+bench_setup pc-bench-mq
 topology
 policy 0 >"$TMP/q1.conf"
 policy 0-1 >"$TMP/q2.conf"

@@ -241,10 +241,11 @@ static int storm(const struct opts *o)
 	}
 	for (unsigned i = 0; i < s.n; i++)
 		mean += s.ms[i] / s.n;
-	double p50 = median(s.ms, s.n);
+	double p50 = median(s.ms, s.n); /* sorts */
 	printf("reload count=%u ok=%u failed=%u timeouts=%u p50_ms=%.1f mean_ms=%.1f min_ms=%.1f "
-	       "max_ms=%.1f\n", o->count, s.ok, s.failed, s.timeouts, p50, mean,
-	       s.n ? s.ms[0] : 0.0, s.n ? s.ms[s.n - 1] : 0.0);
+	       "p90_ms=%.1f p99_ms=%.1f max_ms=%.1f\n", o->count, s.ok, s.failed, s.timeouts, p50,
+	       mean, s.n ? s.ms[0] : 0.0, s.n ? s.ms[s.n * 9 / 10] : 0.0,
+	       s.n ? s.ms[s.n * 99 / 100] : 0.0, s.n ? s.ms[s.n - 1] : 0.0);
 	ret = s.ok == o->count ? 0 : 1;
 out:
 	if (ifd >= 0)

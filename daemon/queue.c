@@ -18,6 +18,7 @@
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
 #include "counter.h"
+#include "nfqmsg.h"
 #include "packet.h"
 
 #define SLOT_SIZE 8192          /* one packet message: PC_PACKET_CAPLEN plus attributes */
@@ -126,35 +127,26 @@ static void add_verdict(struct pc_queue *q, uint32_t id, int verdict)
 static int on_packet(const struct nlmsghdr *nlh, void *data)
 {
 	struct pc_queue *q = data;
-	struct nlattr *attr[NFQA_MAX + 1] = { NULL };
-	const struct nfqnl_msg_packet_hdr *ph;
-	struct pc_queue_pkt pkt = { NULL, 0, 0, 0 };
-	bool parsed;
+	struct pc_nfqmsg m;
+	struct pc_queue_pkt pkt;
 
 	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_QUEUE ||
 	    NFNL_MSG_TYPE(nlh->nlmsg_type) != NFQNL_MSG_PACKET)
 		return MNL_CB_OK;
-	parsed = nfq_nlmsg_parse(nlh, attr) >= 0;
-	if (!attr[NFQA_PACKET_HDR]) {
-		pc_counter_inc(&q->st.bad_msgs); /* no id: nothing we could answer */
-		return MNL_CB_OK;
-	}
-	ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
-	pc_counter_inc(&q->st.packets);
-	if (!parsed) {
+	if (pc_nfqmsg_parse(nlh, nlh->nlmsg_len, &m) < 0) {
 		pc_counter_inc(&q->st.bad_msgs);
-		add_verdict(q, ntohl(ph->packet_id), NF_DROP);
+		if (m.has_id) {
+			pc_counter_inc(&q->st.packets);
+			add_verdict(q, m.id, NF_DROP);
+		} /* else no id: nothing we could answer */
 		return MNL_CB_OK;
 	}
-	if (attr[NFQA_PAYLOAD]) {
-		pkt.data = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
-		pkt.caplen = mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]);
-	}
-	pkt.pktlen = pkt.caplen;
-	if (attr[NFQA_CAP_LEN] && ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN])) > pkt.caplen)
-		pkt.pktlen = ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN]));
-	pkt.hook = ph->hook;
-	add_verdict(q, ntohl(ph->packet_id), q->handler(q->arg, &pkt));
+	pc_counter_inc(&q->st.packets);
+	pkt.data = m.payload;
+	pkt.caplen = m.caplen;
+	pkt.pktlen = m.origlen > m.caplen ? m.origlen : m.caplen;
+	pkt.hook = m.hook;
+	add_verdict(q, m.id, q->handler(q->arg, &pkt));
 	return MNL_CB_OK;
 }
 

@@ -2,7 +2,7 @@
 # packages portcullis needs to build and test, when they are missing.
 pc_packages=(build-essential cmake pkg-config libnetfilter-queue-dev libmnl-dev libnfnetlink-dev
 	libinih-dev check iptables iproute2 nmap ncat dnsmasq-base dnsutils iputils-ping curl
-	socat python3 procps systemd kmod groff-base man-db)
+	socat python3 procps systemd kmod groff-base man-db strace libcap2-bin util-linux)
 
 pc_install_packages() {
 	local p missing=()

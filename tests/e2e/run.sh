@@ -1,7 +1,8 @@
 #!/bin/bash
 # run.sh - runs the end-to-end tests (all, or those named) and prints
 # PASS / FAIL / SKIPPED for each, the output of each failure, and a closing
-# "N passed, N failed, N skipped" line. Exits 1 when any test failed.
+# "N passed, N failed, N skipped" line. Exits 1 when any test failed, or
+# when any was skipped and PC_E2E_STRICT=1 (as .ci/run sets it).
 #
 #   tests/e2e/run.sh [BUILD_DIR] [TEST...]      e.g. run.sh build hooks traffic
 #
@@ -69,4 +70,8 @@ for t in "${tests[@]}"; do
 done
 echo "e2e: $((SECONDS - start_all))s${failed:+, failed: ${failed[*]}}"
 echo "$pass passed, $fail failed, $skip skipped"
+if [ "$skip" -gt 0 ] && [ "${PC_E2E_STRICT:-0}" = 1 ]; then
+	echo "e2e: PC_E2E_STRICT=1: a skipped test is a failure here (a tool is missing, or not root)"
+	exit 1
+fi
 [ "$fail" -eq 0 ]

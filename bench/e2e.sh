@@ -33,7 +33,8 @@
 #   LAT_RATE (10000), LAT_S (2), RELOADS (100), RELOAD_RATE (10000),
 #   RELOAD_RULES (100000), CG_PACKETS (10000, 0: no callgrind), CG_RATE (5000),
 #   CASES ("a b b2 c d1 d2"), PIN (CPU of the sender,CPU of the guarded side;
-#   default 0,1; empty: no pinning), LIMIT_S (1200), BENCH_KEEP=1 keeps the
+#   default 0,1; empty: no pinning), RELOAD_PINS (the storm's modes:
+#   "pinned unpinned", or "unpinned" when PIN is empty), LIMIT_S (1200), BENCH_KEEP=1 keeps the
 #   temporary directory.
 # Exit status: 0 all cases ran and went through what they measure, 1 a case
 # failed or a measurement is missing, 77 not root. Targets missed are reported
@@ -56,6 +57,7 @@ CG_PACKETS=${CG_PACKETS:-10000}
 CG_RATE=${CG_RATE:-5000}
 LIMIT_S=${LIMIT_S:-1200}
 PIN=${PIN-0,1}
+RELOAD_PINS=${RELOAD_PINS:-$([ -n "$PIN" ] && echo pinned unpinned || echo unpinned)}
 
 SND=192.0.2.1
 DST=192.0.2.2
@@ -354,8 +356,12 @@ cg_case() {
 
 # ---- reload under load ---------------------------------------------------
 
+# reload_under_load MODE: the storm with the guarded side pinned to one CPU
+# as in the cases above (MODE pinned: daemon, its loader thread, receiver
+# and softirqs share CPU ${PIN#*,}) or not pinned at all (unpinned).
 reload_under_load() {
-	local o="$TMP/reload" rpid spid
+	local o="$TMP/reload.$1" rpid spid saved_pin=$PIN
+	[ "$1" = unpinned ] && PIN=
 	ln -f "$TMP/policy_a.conf" "$TMP/policy.conf"
 	daemon_start "$TMP/policy.conf"
 	rm -f "$TMP/recv.ready"
@@ -373,7 +379,11 @@ reload_under_load() {
 	reap "$rpid" || problem "receiver failed (reload)"
 	g cat /proc/net/netfilter/nfnetlink_queue >"$o.kqueue" 2>/dev/null
 	daemon_stop
-	"$BIN/reload_timer" -B -n 6 "$TMP/policy_a.conf" "$TMP/policy_b.conf" >"$o.breakdown" ||
+	PIN=$saved_pin
+}
+
+reload_breakdown() {
+	"$BIN/reload_timer" -B -n 6 "$TMP/policy_a.conf" "$TMP/policy_b.conf" >"$TMP/reload.breakdown" ||
 		problem "breakdown failed"
 }
 
@@ -478,31 +488,45 @@ report() {
 				printf "(c) minus (b\x27): %.0f instructions per packet for parsing, deciding, counting\n", ipp["c"] - ipp["b2"] }' \
 			"$TMP/cg.results"
 	fi
-	[ -s "$TMP/reload.timer" ] || return 0
-	sent1=$(kv sent "$TMP/reload.send" "send port=$P1")
-	sent2=$(kv sent "$TMP/reload.send" "send port=$P2")
-	uniq1=$(kv unique "$TMP/reload.recv" "recv port=$P1")
-	wrong=$(kv received "$TMP/reload.recv" "recv port=$P2")
-	lost=$((${sent1:-0} - ${uniq1:-0}))
+	[ -s "$TMP/reload.breakdown" ] || return 0
 	printf '\nReload under load: %s SIGHUPs alternating two %s-rule policies, %s packets/s\n' \
 		"$RELOADS" "$RELOAD_RULES" "$RELOAD_RATE"
-	printf 'reload time (SIGHUP to new status file): p50 %s ms, p90 %s, p99 %s, max %s ms   target <= 250 ms: %s\n' \
-		"$(kv p50_ms "$TMP/reload.timer")" "$(kv p90_ms "$TMP/reload.timer")" \
-		"$(kv p99_ms "$TMP/reload.timer")" "$(kv max_ms "$TMP/reload.timer")" \
-		"$(awk -v m="$(kv max_ms "$TMP/reload.timer")" 'BEGIN { print m <= 250 ? "met" : "MISSED" }')"
-	printf 'reloads ok %s of %s, failed %s, timed out %s\n' "$(kv ok "$TMP/reload.timer")" \
-		"$RELOADS" "$(kv failed "$TMP/reload.timer")" "$(kv timeouts "$TMP/reload.timer")"
-	printf 'port %s (permitted by both): sent %s, delivered %s, lost %s   target 0: %s\n' \
-		"$P1" "${sent1:-?}" "${uniq1:-?}" "$lost" "$([ "$lost" -eq 0 ] && echo met || echo MISSED)"
-	printf 'port %s (denied by both):    sent %s, delivered %s (wrong verdicts)   target 0: %s\n' \
-		"$P2" "${sent2:-?}" "${wrong:-?}" "$([ "${wrong:-1}" -eq 0 ] && echo met || echo MISSED)"
-	printf 'latency during the storm: p50 %s us, p99 %s us, max %s us\n' \
-		"$(kv lat_p50_us "$TMP/reload.recv" "recv total")" \
-		"$(kv lat_p99_us "$TMP/reload.recv" "recv total")" \
-		"$(kv lat_max_us "$TMP/reload.recv" "recv total")"
-	awk '{ printf "kernel queue %s: dropped (queue full) %s, dropped (socket full) %s\n", $1, $6, $7 }' \
-		"$TMP/reload.kqueue" 2>/dev/null
+	for m in $RELOAD_PINS; do
+		reload_report "$m"
+	done
 	printf 'reload steps offline (median ms): %s\n' "$(cut -d' ' -f3- "$TMP/reload.breakdown")"
+}
+
+# reload_report MODE: the storm's lines.
+reload_report() {
+	local t="$TMP/reload.$1" sent1 sent2 uniq1 wrong lost
+	[ -s "$t.timer" ] || { problem "no reload timings ($1)"; return; }
+	sent1=$(kv sent "$t.send" "send port=$P1")
+	sent2=$(kv sent "$t.send" "send port=$P2")
+	uniq1=$(kv unique "$t.recv" "recv port=$P1")
+	wrong=$(kv received "$t.recv" "recv port=$P2")
+	lost=$((${sent1:-0} - ${uniq1:-0}))
+	if [ "$1" = pinned ]; then
+		printf '%s: guarded side pinned to CPU %s, as in the cases above\n' "$1" "${PIN#*,}"
+	else
+		printf '%s: no CPU pinning\n' "$1"
+	fi
+	printf '  reload time (SIGHUP to new status file): p50 %s ms, p90 %s, p99 %s, max %s ms   target <= 250 ms: %s\n' \
+		"$(kv p50_ms "$t.timer")" "$(kv p90_ms "$t.timer")" \
+		"$(kv p99_ms "$t.timer")" "$(kv max_ms "$t.timer")" \
+		"$(awk -v m="$(kv max_ms "$t.timer")" 'BEGIN { print m <= 250 ? "met" : "MISSED" }')"
+	printf '  reloads ok %s of %s, failed %s, timed out %s\n' "$(kv ok "$t.timer")" \
+		"$RELOADS" "$(kv failed "$t.timer")" "$(kv timeouts "$t.timer")"
+	printf '  port %s (permitted by both): sent %s, delivered %s, lost %s   target 0: %s\n' \
+		"$P1" "${sent1:-?}" "${uniq1:-?}" "$lost" "$([ "$lost" -eq 0 ] && echo met || echo MISSED)"
+	printf '  port %s (denied by both):    sent %s, delivered %s (wrong verdicts)   target 0: %s\n' \
+		"$P2" "${sent2:-?}" "${wrong:-?}" "$([ "${wrong:-1}" -eq 0 ] && echo met || echo MISSED)"
+	printf '  latency during the storm: p50 %s us, p99 %s us, max %s us\n' \
+		"$(kv lat_p50_us "$t.recv" "recv total")" \
+		"$(kv lat_p99_us "$t.recv" "recv total")" \
+		"$(kv lat_max_us "$t.recv" "recv total")"
+	awk '{ printf "  kernel queue %s: dropped (queue full) %s, dropped (socket full) %s\n", $1, $6, $7 }' \
+		"$t.kqueue" 2>/dev/null
 	if [ -z "$sent2" ] || [ "${sent2:-0}" -eq 0 ] || [ "${sent1:-0}" -eq 0 ]; then
 		problem "the reload test sent nothing"
 	fi
@@ -535,8 +559,11 @@ if [ "$CG_PACKETS" -gt 0 ] && command -v valgrind >/dev/null && command -v callg
 	done
 fi
 if [ "$RELOADS" -gt 0 ]; then
-	log "reload under load: $RELOADS reloads of $RELOAD_RULES-rule policies"
-	reload_under_load
+	for m in $RELOAD_PINS; do
+		log "reload under load ($m): $RELOADS reloads of $RELOAD_RULES-rule policies"
+		reload_under_load "$m"
+	done
+	reload_breakdown
 fi
 report
 exit "$FAILED"

@@ -58,7 +58,7 @@ struct pc_status {
 };
 
 /* Writes st to path atomically: a temporary file in the same directory,
- * fsync, rename. Control characters in strings are written as '?'.
+ * then rename (not synced: runtime state). Control characters in strings are written as '?'.
  * Returns 0, or -1 with errno (path unchanged). */
 int pc_status_write(const char *path, const struct pc_status *st);
 

@@ -1,16 +1,20 @@
 /* bench_classify - the classifier: index vs the linear reference on realistic
  * and ClassBench-style rule sets of 10 to 100,000 rules.
  *
- * usage: bench_classify [-s SIZES] [-k KIND] [-n LOOKUPS] [-m index|linear|none] [-q]
+ * usage: bench_classify [-s SIZES] [-k KIND] [-n LOOKUPS] [-m index|linear|none] [-q] [-l]
  *   SIZES  comma list (default 10,100,1000,10000,100000)
  *   KIND   realistic | classbench | both (default both)
  *   -m     with -q: run only that many lookups of one engine, print nothing
  *          (for callgrind: instructions per lookup = difference of two runs)
+ *   -l     also measure on packets with traffic locality (see LOC_B); with -m,
+ *          use those packets instead
  * Prints one row per (kind, size): ns per lookup of the index and of the
  * linear scan measured on the same packets in the same run, their ratio, load
  * and compile times of the policy written as an INI file, index bytes per rule
- * and the RSS the index added. */
+ * and the RSS the index added. With -l, a second row per (kind, size),
+ * marked "with locality", measures the same table on the locality packets. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +28,18 @@
 #include "policy.h"
 
 #define N_PACKETS 65536
+
+/* Locality, after ClassBench's trace generator: each header drawn as usual
+ * is sent a Pareto-distributed number of times, ceil(LOC_B / u^(1 / a)) for
+ * u uniform in (0, 1], with shape a = 1 (LOC_B = 0 would mean once each, no
+ * locality), at most LOC_MAX; with LOC_B = 0.1, 90 % of headers are sent
+ * once and P(more than k) = 0.1 / k. The repeats are interleaved over
+ * LOC_FLOWS concurrent flows: each packet is the next one of a flow picked
+ * at random, and a flow that has sent all its repeats is replaced by a new
+ * header. */
+#define LOC_B 0.1
+#define LOC_MAX 10000
+#define LOC_FLOWS 64
 
 struct rng {
 	uint64_t s;
@@ -325,7 +341,43 @@ static double time_linear(const struct pc_policy *p, const struct pc_pkt *pk, si
 	return (now() - t0) * 1e9 / (double)lookups;
 }
 
-static struct pc_pkt *packets_for(const struct pc_policy *p, struct rng *r)
+static unsigned pareto_repeats(struct rng *r)
+{
+	double u = ((double)rnd(r) + 1.0) / 4294967296.0; /* (0, 1] */
+	double x = LOC_B / u;
+	unsigned k;
+
+	if (x >= LOC_MAX)
+		return LOC_MAX;
+	k = (unsigned)x;
+	k += k < x;
+	return k ? k : 1;
+}
+
+/* Fills pk[0..n) with flows of repeated headers (see LOC_A). */
+static void locality_packets(struct rng *r, const struct pc_rule *rules, size_t nr, struct pc_pkt *pk,
+			     size_t n)
+{
+	struct pc_pkt head[LOC_FLOWS];
+	unsigned left[LOC_FLOWS];
+
+	for (size_t f = 0; f < LOC_FLOWS; f++) {
+		make_packet(r, rules, nr, &head[f]);
+		left[f] = pareto_repeats(r);
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint32_t f = below(r, LOC_FLOWS);
+
+		pk[i] = head[f];
+		if (!--left[f]) {
+			make_packet(r, rules, nr, &head[f]);
+			left[f] = pareto_repeats(r);
+		}
+	}
+}
+
+/* N_PACKETS packets for p: independent draws, or flows with locality. */
+static struct pc_pkt *packets_for(const struct pc_policy *p, struct rng *r, bool loc)
 {
 	size_t n;
 	const struct pc_rule *rules = pc_policy_rules(p, &n);
@@ -333,6 +385,10 @@ static struct pc_pkt *packets_for(const struct pc_policy *p, struct rng *r)
 	if (!pk) {
 		perror("bench");
 		exit(1);
+	}
+	if (loc) {
+		locality_packets(r, rules, n, pk, N_PACKETS);
+		return pk;
 	}
 	for (size_t i = 0; i < N_PACKETS; i++)
 		make_packet(r, rules, n, &pk[i]);
@@ -349,7 +405,7 @@ static void build(const char *kind, size_t size, struct text *t)
 		classbench(t, size, &r);
 }
 
-static void measure(const char *kind, size_t size, struct result *res)
+static void measure(const char *kind, size_t size, bool loc, struct result *res)
 {
 	struct text t = { 0 };
 	struct rng r = { 42 };
@@ -368,7 +424,7 @@ static void measure(const char *kind, size_t size, struct result *res)
 	res->rss_kib = rss_kib() - rss0;
 	res->bytes = pc_index_memory(ix);
 	pc_policy_rules(p, &res->rules);
-	struct pc_pkt *pk = packets_for(p, &r);
+	struct pc_pkt *pk = packets_for(p, &r, loc);
 	size_t lin = size >= 10000 ? 2000 : size >= 1000 ? 20000 : 200000;
 	res->mismatches = 0;
 	for (size_t i = 0; i < lin && i < N_PACKETS; i++)
@@ -382,7 +438,7 @@ static void measure(const char *kind, size_t size, struct result *res)
 }
 
 /* -q: only lookups, for callgrind. */
-static int quiet_run(const char *kind, size_t size, const char *mode, size_t lookups)
+static int quiet_run(const char *kind, size_t size, const char *mode, size_t lookups, bool loc)
 {
 	struct text t = { 0 };
 	struct rng r = { 42 };
@@ -392,7 +448,7 @@ static int quiet_run(const char *kind, size_t size, const char *mode, size_t loo
 	struct pc_policy *p = load_text(&t, &ms);
 	free(t.buf);
 	struct pc_index *ix = pc_index_new(p);
-	struct pc_pkt *pk = packets_for(p, &r);
+	struct pc_pkt *pk = packets_for(p, &r, loc);
 	if (!strcmp(mode, "index"))
 		time_index(ix, pk, N_PACKETS, lookups);
 	else if (!strcmp(mode, "linear"))
@@ -403,28 +459,39 @@ static int quiet_run(const char *kind, size_t size, const char *mode, size_t loo
 	return 0;
 }
 
+static void print_row(const char *kind, const struct result *res, bool loc)
+{
+	printf("%-10s %7zu %9.1f %10.1f %10.1f %11.1f %8.0fx %8.0f %9ld %5zu%s\n", kind, res->rules,
+	       res->load_ms, res->compile_ms, res->index_ns, res->linear_ns,
+	       res->linear_ns / res->index_ns, (double)res->bytes / (double)res->rules, res->rss_kib,
+	       res->mismatches, loc ? "  with locality" : "");
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	const char *sizes = "10,100,1000,10000,100000", *kinds = "both", *mode = NULL;
 	size_t lookups = 100000;
+	bool loc = false;
 	int c;
 
-	while ((c = getopt(argc, argv, "s:k:n:m:q")) != -1) {
+	while ((c = getopt(argc, argv, "s:k:n:m:ql")) != -1) {
 		switch (c) {
 		case 's': sizes = optarg; break;
 		case 'k': kinds = optarg; break;
 		case 'n': lookups = strtoul(optarg, NULL, 10); break;
 		case 'm': mode = optarg; break;
 		case 'q': break;
+		case 'l': loc = true; break;
 		default:
 			fprintf(stderr, "usage: bench_classify [-s SIZES] [-k realistic|classbench|both] "
-					"[-m index|linear|none -n LOOKUPS]\n");
+					"[-m index|linear|none -n LOOKUPS] [-l]\n");
 			return 2;
 		}
 	}
 	if (mode)
 		return quiet_run(strcmp(kinds, "both") ? kinds : "realistic", strtoul(sizes, NULL, 10),
-				 mode, lookups);
+				 mode, lookups, loc);
 	printf("%-10s %7s %9s %10s %10s %11s %9s %8s %9s %5s\n", "kind", "rules", "load ms",
 	       "compile ms", "index ns", "linear ns", "speedup", "B/rule", "RSS KiB", "diff");
 	const char *all[] = { "realistic", "classbench" };
@@ -433,13 +500,12 @@ int main(int argc, char **argv)
 			continue;
 		char *copy = strdup(sizes), *save = NULL;
 		for (char *s = strtok_r(copy, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
-			struct result res;
-			measure(all[k], strtoul(s, NULL, 10), &res);
-			printf("%-10s %7zu %9.1f %10.1f %10.1f %11.1f %8.0fx %8.0f %9ld %5zu\n", all[k],
-			       res.rules, res.load_ms, res.compile_ms, res.index_ns, res.linear_ns,
-			       res.linear_ns / res.index_ns, (double)res.bytes / (double)res.rules,
-			       res.rss_kib, res.mismatches);
-			fflush(stdout);
+			for (int l = 0; l <= loc; l++) {
+				struct result res;
+
+				measure(all[k], strtoul(s, NULL, 10), l, &res);
+				print_row(all[k], &res, l);
+			}
 		}
 		free(copy);
 	}

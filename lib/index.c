@@ -1551,7 +1551,7 @@ static long put_tree(struct builder *b, unsigned kw, const struct ae *a, size_t 
 	m = link_prefixes(b, b->lpfx.p, b->lpfx.n, root);
 	if (m < 0)
 		return -1;
-	ws = pc_lpm_narrow(0, b->ivs.p, (size_t)m);
+	ws = pc_lpm_compact(0, b->ivs.p, (size_t)m);
 	off = rec_add(b, REC_TREE, ws, pc_lpm_block_words(ws, (size_t)m));
 	if (off < 0)
 		return -1;

@@ -98,8 +98,40 @@ unsigned pc_lpm_narrow(unsigned ws, const struct pc_lpm_iv *iv, size_t m)
 	return ws;
 }
 
+unsigned pc_lpm_compact(unsigned ws, const struct pc_lpm_iv *iv, size_t m)
+{
+	unsigned nw = pc_lpm_narrow(ws, iv, m);
+
+	if (nw == PC_LPM_WIDE)
+		return nw;
+	for (size_t i = 1; i < m; i++)
+		if (key_of(iv[i].start) << (nw + 16))
+			return nw;
+	return PC_LPM_HALF | nw;
+}
+
+/* Writes half block (see lpm.h) of iv[0..m), its window from bit ws. */
+static void half_put(uint64_t *out, unsigned ws, const struct pc_lpm_iv *iv, size_t m)
+{
+	char *p = (char *)out;
+	uint16_t s = (uint16_t)m;
+
+	memset(out, 0, pc_lpm_block_words(PC_LPM_HALF | ws, m) * sizeof *out);
+	memcpy(p, &s, sizeof s);
+	for (size_t i = 1; i < m; i++) {
+		s = (uint16_t)(pc_lpm_window(ws, iv[i].start) >> 48);
+		memcpy(p + 2 * i, &s, sizeof s);
+	}
+	for (size_t i = 0; i < m; i++)
+		memcpy(p + pc_lpm_half_at(m) + 4 * i, &iv[i].value, sizeof iv[i].value);
+}
+
 void pc_lpm_block_put(uint64_t *out, unsigned ws, const struct pc_lpm_iv *iv, size_t m)
 {
+	if (pc_lpm_is_half(ws)) {
+		half_put(out, ws & ~PC_LPM_HALF, iv, m);
+		return;
+	}
 	if (ws != PC_LPM_WIDE) {
 		out[0] = (uint64_t)m << 32 | iv[0].value;
 		for (size_t i = 1; i < m; i++)
@@ -224,8 +256,9 @@ int pc_lpm_build(struct pc_lpm *t, unsigned kw, const struct pc_lpm_pfx *v, size
 	nb = (size_t)1 << t->d;
 	t->dir = malloc(nb * sizeof *t->dir);
 	start = window(t);
-	t->ws = pc_lpm_narrow(start + t->d < 96 ? start + t->d : 96, iv, m);
-	db.blk = malloc(pc_lpm_block_words(t->ws, nb + m) * sizeof *db.blk);
+	t->ws = pc_lpm_compact(start + t->d < 96 ? start + t->d : 96, iv, m);
+	/* a half block never takes more words than a narrow one */
+	db.blk = malloc((t->ws == PC_LPM_WIDE ? 3 : 1) * (nb + m) * sizeof *db.blk);
 	if (!t->dir || !db.blk)
 		goto fail;
 	if (fill_dir(t, &db, common, start) < 0)

@@ -13,8 +13,10 @@
 #ifndef PC_LPM_H
 #define PC_LPM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* A prefix: bits of key past plen are zero. */
 struct pc_lpm_pfx {
@@ -40,37 +42,84 @@ size_t pc_lpm_intervals(const struct pc_lpm_pfx *v, size_t n, uint32_t root, str
  * leading bits; its first interval starts at the lowest key of the range.
  * A narrow block (ws <= 96) holds a word per interval: count << 32 | value,
  * then the 32 key bits from bit ws of its start << 32 | value for each
- * other; it needs every start to be zero from bit ws + 32 on. A wide block
- * (ws = PC_LPM_WIDE) holds three: count, 0, value, then start[0], start[1],
- * value for the others. */
+ * other; it needs every start to be zero from bit ws + 32 on. A half block
+ * (ws = PC_LPM_HALF | s, s <= 96) needs them zero from bit s + 16 on: a
+ * 16-bit count, the 16 key bits from bit s of each other start, then from
+ * byte pc_lpm_half_at(count) a 32-bit value per interval (host order). A
+ * wide block (ws = PC_LPM_WIDE) holds three words per interval: count, 0,
+ * value, then start[0], start[1], value for the others. */
 #define PC_LPM_WIDE 255u
+#define PC_LPM_HALF 0x80u
+
+static inline bool pc_lpm_is_half(unsigned ws)
+{
+	return ws != PC_LPM_WIDE && (ws & PC_LPM_HALF);
+}
+
+/* The byte offset of a half block's values. */
+static inline size_t pc_lpm_half_at(size_t m)
+{
+	return (2 * m + 3) & ~(size_t)3;
+}
 
 static inline size_t pc_lpm_block_words(unsigned ws, size_t m)
 {
+	if (pc_lpm_is_half(ws))
+		return (pc_lpm_half_at(m) + 4 * m + 7) / 8;
 	return ws == PC_LPM_WIDE ? 3 * m : m;
+}
+
+static inline unsigned pc_lpm_ld16(const uint64_t *b, size_t i)
+{
+	uint16_t v;
+
+	memcpy(&v, (const char *)b + 2 * i, sizeof v);
+	return v;
+}
+
+static inline uint32_t pc_lpm_ld32(const uint64_t *b, size_t at)
+{
+	uint32_t v;
+
+	memcpy(&v, (const char *)b + at, sizeof v);
+	return v;
 }
 
 /* The intervals of block b, their values, its words. */
 static inline size_t pc_lpm_block_count(const uint64_t *b, unsigned ws)
 {
+	if (pc_lpm_is_half(ws))
+		return pc_lpm_ld16(b, 0);
 	return ws == PC_LPM_WIDE ? b[0] : b[0] >> 32;
 }
 
 static inline uint32_t pc_lpm_block_value(const uint64_t *b, unsigned ws, size_t i)
 {
+	if (pc_lpm_is_half(ws))
+		return pc_lpm_ld32(b, pc_lpm_half_at(pc_lpm_ld16(b, 0)) + 4 * i);
 	return (uint32_t)b[ws == PC_LPM_WIDE ? 3 * i + 2 : i];
 }
 
 static inline void pc_lpm_block_set(uint64_t *b, unsigned ws, size_t i, uint32_t value)
 {
-	uint64_t *e = &b[ws == PC_LPM_WIDE ? 3 * i + 2 : i];
+	uint64_t *e;
 
+	if (pc_lpm_is_half(ws)) {
+		memcpy((char *)b + pc_lpm_half_at(pc_lpm_ld16(b, 0)) + 4 * i, &value, sizeof value);
+		return;
+	}
+	e = &b[ws == PC_LPM_WIDE ? 3 * i + 2 : i];
 	*e = (*e & ~(uint64_t)UINT32_MAX) | value;
 }
 
 /* The window for iv[0..m) from bit ws <= 96 on: PC_LPM_WIDE when some
  * start has bits from ws + 32 on, else ws. */
 unsigned pc_lpm_narrow(unsigned ws, const struct pc_lpm_iv *iv, size_t m);
+
+/* The smallest block shape for iv[0..m) from bit ws <= 96 on: as
+ * pc_lpm_narrow, or PC_LPM_HALF | ws when no start has bits from ws + 16
+ * on. */
+unsigned pc_lpm_compact(unsigned ws, const struct pc_lpm_iv *iv, size_t m);
 
 /* Writes the block of iv[0..m) into out. */
 void pc_lpm_block_put(uint64_t *out, unsigned ws, const struct pc_lpm_iv *iv, size_t m);
@@ -97,6 +146,22 @@ static inline uint32_t pc_lpm_block_find1(const uint64_t *b, uint64_t x)
 	return (uint32_t)b[lo];
 }
 
+/* The value of the interval of half block b holding the key whose window
+ * is x. */
+static inline uint32_t pc_lpm_block_findh(const uint64_t *b, uint64_t x)
+{
+	unsigned k = (unsigned)(x >> 48);
+	size_t m = pc_lpm_ld16(b, 0), n = m, lo = 0;
+
+	while (n > 1) {
+		size_t half = n / 2;
+
+		lo = pc_lpm_ld16(b, lo + half) <= k ? lo + half : lo;
+		n -= half;
+	}
+	return pc_lpm_ld32(b, pc_lpm_half_at(m) + 4 * lo);
+}
+
 /* The value of the interval of wide block b holding key w. */
 static inline uint32_t pc_lpm_block_find2(const uint64_t *b, const uint64_t w[2])
 {
@@ -112,10 +177,13 @@ static inline uint32_t pc_lpm_block_find2(const uint64_t *b, const uint64_t w[2]
 	return (uint32_t)b[3 * lo + 2];
 }
 
-static inline uint32_t pc_lpm_block_find(const uint64_t *b, unsigned ws, const uint64_t w[2])
+static inline __attribute__((always_inline)) uint32_t pc_lpm_block_find(const uint64_t *b, unsigned ws,
+								      const uint64_t w[2])
 {
 	if (ws == PC_LPM_WIDE)
 		return pc_lpm_block_find2(b, w);
+	if (ws & PC_LPM_HALF)
+		return pc_lpm_block_findh(b, pc_lpm_window(ws & ~PC_LPM_HALF, w));
 	return pc_lpm_block_find1(b, pc_lpm_window(ws, w));
 }
 
@@ -144,7 +212,8 @@ int pc_lpm_build(struct pc_lpm *t, unsigned kw, const struct pc_lpm_pfx *v, size
 void pc_lpm_free(struct pc_lpm *t);
 
 /* The value of the longest prefix holding w (the root value if none). */
-static inline uint32_t pc_lpm_find(const struct pc_lpm *t, const uint64_t w[2])
+static inline __attribute__((always_inline)) uint32_t pc_lpm_find(const struct pc_lpm *t,
+								 const uint64_t w[2])
 {
 	const uint64_t *b;
 

@@ -54,6 +54,7 @@
 #include "rule.h"
 
 #define NONE UINT32_MAX
+#define HOT static inline __attribute__((always_inline))
 #define PROTO_ANYKEY 256
 #define NDIR 2
 
@@ -74,11 +75,17 @@
 /* A record's first word: parent | kind << 32 | count << 40. A FLAT record
  * is followed by count entries, a GROUPS record by the offset of its count
  * groups, a TREE node by a block of local address intervals (lpm.h, its
- * window as count) whose values are leaves. */
+ * window as count) whose values are leaves. A FLAT record of one entry
+ * without a local address wider than 32 bits is a ONE record instead, one
+ * word shorter when it has a local address: parent | (ONE_BIT | rule) << 32,
+ * then local address key (IPv4) | lplen << 24 | flags << 16 | proto << 8,
+ * then the ports or icmp word of the entry when it has one (see F_NOT_IN). */
 #define REC_FLAT 0
 #define REC_GROUPS 1
 #define REC_TREE 2
-#define REC_COUNT_MAX 0xffffff
+#define REC_ONE 3
+#define REC_COUNT_MAX 0x7fffff
+#define ONE_BIT 0x80000000u
 
 /* A node or leaf whose best entry matches every packet always answers with
  * its rule: instead of its offset, the tables and parent links hold
@@ -410,7 +417,7 @@ static inline bool local_ok(const uint64_t lw[2], const uint64_t *key, unsigned 
 }
 
 /* The first of the n listed entries at e that matches, or NONE. */
-static uint32_t flat_query(unsigned kw, const uint64_t *e, size_t n, const uint64_t lw[2],
+HOT uint32_t flat_query(unsigned kw, const uint64_t *e, size_t n, const uint64_t lw[2],
 			   const struct query *q)
 {
 	for (; n; n--) {
@@ -430,24 +437,46 @@ static uint32_t flat_query(unsigned kw, const uint64_t *e, size_t n, const uint6
 	return NONE;
 }
 
-/* The deciding rule of a FLAT or GROUPS record, or NONE. */
-static uint32_t rec_query(const struct pc_index *ix, unsigned kw, const uint64_t *r,
+static inline unsigned rec_kind(uint64_t w0)
+{
+	return w0 >> 63 ? REC_ONE : (unsigned)(w0 >> 32 & 0xff);
+}
+
+/* The rule of ONE record r if it matches, or NONE. */
+HOT uint32_t one_query(const uint64_t *r, const uint64_t lw[2], const struct query *q)
+{
+	uint64_t w = r[1];
+	unsigned fl = (unsigned)(w >> 16) & 0xff, plen = (unsigned)(w >> 24) & 0xff;
+
+	if ((fl & q->reject) || ((fl & F_PROTO) && (uint8_t)(w >> 8) != q->proto))
+		return NONE;
+	if ((fl & (F_PORTS | F_ICMP)) && !extra_ok(r[2], fl, q))
+		return NONE;
+	if ((fl & F_LOCAL) && (lw[0] & UINT64_MAX << (64 - plen)) != (w & ~(uint64_t)UINT32_MAX))
+		return NONE;
+	return (uint32_t)(r[0] >> 32) & ~ONE_BIT;
+}
+
+/* The deciding rule of a FLAT, ONE or GROUPS record, or NONE. */
+HOT uint32_t rec_query(const struct pc_index *ix, unsigned kw, const uint64_t *r,
 			  const uint64_t lw[2], const struct query *q)
 {
 	size_t n = r[0] >> 40;
 
+	if (r[0] >> 63)
+		return one_query(r, lw, q);
 	if ((r[0] >> 32 & 0xff) == REC_FLAT)
 		return flat_query(kw, r + 1, n, lw, q);
 	return groups_query(ix, (uint32_t)r[1], n, q);
 }
 
 /* The deciding rule under the remote node at offset n, or NONE. */
-static uint32_t node_query(const struct pc_index *ix, const struct famtab *f, uint32_t n,
+HOT uint32_t node_query(const struct pc_index *ix, const struct famtab *f, uint32_t n,
 			   const uint64_t lw[2], const struct query *q)
 {
 	const uint64_t *r = f->rec + n;
 
-	if ((r[0] >> 32 & 0xff) != REC_TREE)
+	if (rec_kind(r[0]) != REC_TREE)
 		return rec_query(ix, f->kw, r, lw, q);
 	for (uint32_t lf = pc_lpm_block_find(r + 1, (unsigned)(r[0] >> 40), lw); lf != NONE;
 	     lf = (uint32_t)f->rec[lf]) {
@@ -463,23 +492,16 @@ static uint32_t node_query(const struct pc_index *ix, const struct famtab *f, ui
 	return NONE;
 }
 
-long pc_index_lookup(const struct pc_index *ix, const struct pc_pkt *pkt)
+/* The deciding rule along the chain of remote nodes from offset n, or -1:
+ * kept apart so that a lookup the remote table answers stays short. */
+static __attribute__((noinline)) long chain_lookup(const struct famtab *f, const struct pc_index *ix,
+						   uint32_t n, const struct pc_pkt *pkt)
 {
-	const struct famtab *f;
-	uint64_t rw[2], lw[2];
+	uint64_t lw[2];
 	struct query q;
-	unsigned fam = pkt->family;
-	uint32_t n;
 
-	if ((fam != PC_FAM_V4 && fam != PC_FAM_V6) || (pkt->dir != PC_DIR_IN && pkt->dir != PC_DIR_OUT))
-		return -1;
-	f = &ix->fam[fam == PC_FAM_V6];
-	addr_words(pkt->dir == PC_DIR_OUT ? pkt->dst : pkt->src, fam, rw);
-	n = pc_lpm_find(&f->remote, rw);
-	if (n & TERM)
-		return n == NONE ? -1L : (long)(n & ~TERM);
 	query_init(pkt, &q);
-	addr_words(q.d ? pkt->src : pkt->dst, fam, lw);
+	addr_words(q.d ? pkt->src : pkt->dst, pkt->family, lw);
 	while (n != NONE) {
 		uint32_t r, up;
 
@@ -495,6 +517,23 @@ long pc_index_lookup(const struct pc_index *ix, const struct pc_pkt *pkt)
 		n = up;
 	}
 	return -1;
+}
+
+long pc_index_lookup(const struct pc_index *ix, const struct pc_pkt *pkt)
+{
+	const struct famtab *f;
+	uint64_t rw[2];
+	unsigned fam = pkt->family;
+	uint32_t n;
+
+	if ((fam != PC_FAM_V4 && fam != PC_FAM_V6) || (pkt->dir != PC_DIR_IN && pkt->dir != PC_DIR_OUT))
+		return -1;
+	f = &ix->fam[fam == PC_FAM_V6];
+	addr_words(pkt->dir == PC_DIR_OUT ? pkt->dst : pkt->src, fam, rw);
+	n = pc_lpm_find(&f->remote, rw);
+	if (n & TERM)
+		return n == NONE ? -1L : (long)(n & ~TERM);
+	return chain_lookup(f, ix, n, pkt);
 }
 
 size_t pc_index_memory(const struct pc_index *ix)
@@ -1409,29 +1448,60 @@ static size_t ent_words(const struct ent *e, unsigned kw, bool local)
 	return 1 + (e->kind != 0) + (local && e->lplen ? kw : 0);
 }
 
-/* Writes a listed entry (see F_NOT_IN) at w. */
-static void ent_put(uint64_t *w, const struct ent *e, unsigned kw, bool local)
+/* The flags of a listed entry (see F_NOT_IN) and its ports or icmp word. */
+static unsigned ent_flags(const struct ent *e, bool local, uint64_t *x)
 {
 	unsigned fl = (e->dmask & PC_DIR_IN ? 0 : F_NOT_IN) | (e->dmask & PC_DIR_OUT ? 0 : F_NOT_OUT);
-	uint64_t x = 0;
 
+	*x = 0;
 	if (e->kind & KIND_PORTS) {
 		fl |= F_PORTS;
-		x = e->llo | (uint64_t)e->lhi << 16 | (uint64_t)e->rlo << 32 | (uint64_t)e->rhi << 48;
+		*x = e->llo | (uint64_t)e->lhi << 16 | (uint64_t)e->rlo << 32 | (uint64_t)e->rhi << 48;
 	} else if (e->kind & KIND_ICMP) {
 		fl |= F_ICMP | (e->icode != PC_ICMP_ANY ? F_CODE : 0);
-		x = (uint64_t)(uint8_t)e->itype | (uint64_t)(uint8_t)e->icode << 8;
+		*x = (uint64_t)(uint8_t)e->itype | (uint64_t)(uint8_t)e->icode << 8;
 	}
 	if (local && e->lplen)
 		fl |= F_LOCAL;
 	if (e->proto != PROTO_ANYKEY)
 		fl |= F_PROTO;
+	return fl;
+}
+
+/* Writes a listed entry (see F_NOT_IN) at w. */
+static void ent_put(uint64_t *w, const struct ent *e, unsigned kw, bool local)
+{
+	uint64_t x;
+	unsigned fl = ent_flags(e, local, &x);
+
 	*w++ = e->rule | (uint64_t)(e->proto & 0xff) << 32 | (uint64_t)e->lplen << 40 |
 	       (uint64_t)fl << 48 | (uint64_t)(ent_words(e, kw, local) - 1) << 56;
 	if (e->kind)
 		*w++ = x;
 	if (fl & F_LOCAL)
 		memcpy(w, e->lk, kw * sizeof *w);
+}
+
+/* A ONE record of entry e, or FLAT when its local key is wider than 32
+ * bits. Returns its offset, or -1 with errno. */
+static long put_one(struct builder *b, const struct ent *e, unsigned kw, bool local)
+{
+	uint64_t x, *w;
+	unsigned fl = ent_flags(e, local, &x);
+	long off;
+
+	if ((fl & F_LOCAL) && kw != 1)
+		return -2;
+	off = rec_add(b, REC_FLAT, 1, 1 + (e->kind != 0));
+	if (off < 0)
+		return -1;
+	w = VAT(b->rec, uint64_t) + off;
+	w[0] = NONE | (uint64_t)(ONE_BIT | e->rule) << 32;
+	w[1] = (fl & F_LOCAL ? e->lk[0] & ~(uint64_t)UINT32_MAX : 0) | (uint64_t)e->lplen << 24 |
+	       (uint64_t)fl << 16 | (uint64_t)(e->proto & 0xff) << 8;
+	if (e->kind)
+		w[2] = x;
+	return off;
 }
 
 /* True when e matches every packet of its address pair. */
@@ -1459,6 +1529,8 @@ static long put_flat(struct builder *b, unsigned kw, bool local)
 			break;
 		}
 	}
+	if (n == 1 && (off = put_one(b, e, kw, local)) != -2)
+		return off;
 	for (size_t i = 0; i < n; i++)
 		words += ent_words(&e[i], kw, local);
 	off = rec_add(b, REC_FLAT, n, words);
@@ -1630,9 +1702,11 @@ static int collect(struct builder *b, unsigned fam)
 /* Words of the record at r. */
 static size_t rec_words(const uint64_t *r)
 {
-	unsigned kind = r[0] >> 32 & 0xff;
+	unsigned kind = rec_kind(r[0]);
 	size_t n = r[0] >> 40, w = 1;
 
+	if (kind == REC_ONE)
+		return 2 + ((r[1] >> 16 & (F_PORTS | F_ICMP)) != 0);
 	if (kind == REC_GROUPS)
 		return 2;
 	if (kind == REC_TREE)
@@ -1673,7 +1747,7 @@ static int place(struct layout *L, uint32_t o)
 		return -1;
 	memcpy(w, r, n * sizeof *w);
 	*pl = L->map[o];
-	if ((r[0] >> 32 & 0xff) == REC_TREE) {
+	if (rec_kind(r[0]) == REC_TREE) {
 		unsigned ws = (unsigned)(r[0] >> 40);
 
 		for (size_t i = 0; i < pc_lpm_block_count(r + 1, ws); i++)
@@ -1750,7 +1824,7 @@ static int relayout(struct builder *b, struct famtab *f, size_t *bytes)
 		uint64_t *r = lay + VAT(b->placed, uint32_t)[i];
 
 		*r = (*r & ~(uint64_t)UINT32_MAX) | moved(&L, (uint32_t)*r);
-		if ((r[0] >> 32 & 0xff) == REC_TREE)
+		if (rec_kind(r[0]) == REC_TREE)
 			block_moved(&L, r + 1, (unsigned)(r[0] >> 40));
 	}
 	t->root = moved(&L, t->root);

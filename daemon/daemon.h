@@ -23,6 +23,8 @@ struct pc_reload_state {
 	uint64_t generation; /* attempts */
 	uint64_t ok, failed;
 	int64_t time;        /* unix time of the last attempt */
+	uint64_t started_ns; /* monotonic start of the attempt in progress */
+	uint64_t ms;         /* the last attempt's duration: SIGHUP to its outcome */
 	enum pc_reload_result result;
 	char msg[512];
 };

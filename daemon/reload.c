@@ -115,11 +115,12 @@ static void apply(struct pc_daemon *d, struct pc_table *t, const struct pc_diag 
 	}
 	warn_restart(d, t->set);
 	swap_in(d, t, vl);
-	pc_log_info("reloaded: %zu rules, %zu enabled", t->nrules, t->enabled);
+	pc_log_info("reloaded: %zu rules, %zu enabled in %llu ms", t->nrules, t->enabled,
+		    (unsigned long long)d->reload.ms);
 	d->reload.ok++;
 	d->reload.result = PC_RELOAD_OK;
-	snprintf(d->reload.msg, sizeof(d->reload.msg), "reloaded: %zu rules, %zu enabled",
-		 t->nrules, t->enabled);
+	snprintf(d->reload.msg, sizeof(d->reload.msg), "reloaded: %zu rules, %zu enabled in %llu ms",
+		 t->nrules, t->enabled, (unsigned long long)d->reload.ms);
 }
 
 /* Publishes the result of an attempt; starts the next one if asked for. */
@@ -143,8 +144,10 @@ void pc_daemon_reload(struct pc_daemon *d)
 	pc_notifyf("RELOADING=1\nMONOTONIC_USEC=%llu",
 		   (unsigned long long)(pc_mono_ns() / 1000));
 	d->reload.time = (int64_t)time(NULL);
+	d->reload.started_ns = pc_mono_ns();
 	if (pc_loader_start(&d->loader, d->conf, d->table) == 0)
 		return;
+	d->reload.ms = 0;
 	pc_log_warn("cannot reload");
 	fail(d, "cannot reload: %s", strerror(errno));
 	finished(d);
@@ -158,6 +161,7 @@ void pc_daemon_reload_done(struct pc_daemon *d)
 	if (!d->loader.busy)
 		return;
 	t = pc_loader_finish(&d->loader, &diag);
+	d->reload.ms = (pc_mono_ns() - d->reload.started_ns) / 1000000;
 	if (diag) {
 		apply(d, t, diag);
 	} else {

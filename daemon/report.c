@@ -72,6 +72,7 @@ static void fill_status(struct pc_daemon *d, struct pc_status *st, bool running,
 		.reload_generation = d->reload.generation, .reloads_ok = d->reload.ok,
 		.reloads_failed = d->reload.failed, .last_reload_time = d->reload.time,
 		.last_reload_result = d->reload.result, .last_reload_message = d->reload.msg,
+		.last_reload_ms = d->reload.ms,
 		.log_suppressed = pc_vlock_suppressed(&d->vlog),
 	};
 	add_queue_counters(d, st, qs, &tot);

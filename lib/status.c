@@ -43,6 +43,7 @@ static const struct field fields[] = {
 	F("reloads-failed", T_U64, reloads_failed),
 	F("last-reload-time", T_I64, last_reload_time),
 	F("last-reload-result", T_RESULT, last_reload_result),
+	F("last-reload-ms", T_U64, last_reload_ms),
 	F("last-reload-message", T_STR, last_reload_message),
 	F("packets", T_U64, packets),
 	F("permitted", T_U64, permitted),

@@ -46,6 +46,7 @@ struct pc_status {
 	uint64_t reloads_ok, reloads_failed;
 	int64_t last_reload_time;   /* unix time; 0: no reload yet */
 	enum pc_reload_result last_reload_result;
+	uint64_t last_reload_ms;    /* its duration: signal to outcome (load and compile) */
 	const char *last_reload_message;
 	uint64_t packets, permitted, denied, malformed, forwarded, default_hits;
 	uint64_t enobufs, queue_dropped, user_dropped, verdict_errors, bad_messages;

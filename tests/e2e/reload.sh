@@ -39,8 +39,10 @@ pc_check "2223 is dropped (rule disabled)" pc_tcp_blocked $SRV4 2223
 
 pc_check "policy edited: Extra enabled" set_extra yes
 pc_check "SIGHUP: the daemon reloads" pc_daemon_reload
-pc_check "reloaded: N rules, M enabled is logged" \
-	test "$(pc_msgs_count 'reloaded: 3 rules, 3 enabled')" -eq 1
+pc_check "reloaded: N rules, M enabled in T ms is logged" \
+	test "$(pc_msgs_count 'reloaded: 3 rules, 3 enabled in [0-9]+ ms')" -eq 1
+pc_check "the status file has the reload's duration" \
+	grep -Eq '^last-reload-ms=[0-9]+$' "$PC_TMP/status"
 pc_check "2223 answers now" pc_tcp_ok $SRV4 2223
 pc_check "2223 answers over IPv6 too" pc_tcp_ok $SRV6 2223
 pc_check "2222 still answers" pc_tcp_ok $SRV4 2222

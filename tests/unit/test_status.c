@@ -45,7 +45,7 @@ static struct pc_status sample(void)
 		.fail_open = true, .dflt = PC_PERMIT, .policy = "/etc/portcullis/my policy.conf",
 		.rules = 40, .enabled = 5, .reload_generation = 3, .reloads_ok = 2,
 		.reloads_failed = 1, .last_reload_time = 1700000050,
-		.last_reload_result = PC_RELOAD_FAILED,
+		.last_reload_result = PC_RELOAD_FAILED, .last_reload_ms = 187,
 		.last_reload_message = "config has errors, not reloading: p.conf:3: bad = value",
 		.packets = 1001, .permitted = 700, .denied = 301, .malformed = 11, .forwarded = 12,
 		.default_hits = 13, .enobufs = 14, .queue_dropped = 15, .user_dropped = 16,
@@ -76,6 +76,7 @@ static void check_equal(const struct pc_status *a, const struct pc_status *b)
 	ck_assert_uint_eq(a->reloads_failed, b->reloads_failed);
 	ck_assert_int_eq(a->last_reload_time, b->last_reload_time);
 	ck_assert_int_eq(a->last_reload_result, b->last_reload_result);
+	ck_assert_uint_eq(a->last_reload_ms, b->last_reload_ms);
 	ck_assert_str_eq(a->last_reload_message, b->last_reload_message);
 	ck_assert_uint_eq(a->packets, b->packets);
 	ck_assert_uint_eq(a->permitted, b->permitted);

@@ -98,7 +98,9 @@ unsigned pc_lpm_narrow(unsigned ws, const struct pc_lpm_iv *iv, size_t m)
 	return ws;
 }
 
-unsigned pc_lpm_compact(unsigned ws, const struct pc_lpm_iv *iv, size_t m)
+/* pc_lpm_compact without the bound on the count, which a table checks per
+ * bucket. */
+static unsigned compact_starts(unsigned ws, const struct pc_lpm_iv *iv, size_t m)
 {
 	unsigned nw = pc_lpm_narrow(ws, iv, m);
 
@@ -108,6 +110,13 @@ unsigned pc_lpm_compact(unsigned ws, const struct pc_lpm_iv *iv, size_t m)
 		if (key_of(iv[i].start) << (nw + 16))
 			return nw;
 	return PC_LPM_HALF | nw;
+}
+
+unsigned pc_lpm_compact(unsigned ws, const struct pc_lpm_iv *iv, size_t m)
+{
+	unsigned cw = compact_starts(ws, iv, m);
+
+	return pc_lpm_is_half(cw) && m > UINT16_MAX ? cw & ~PC_LPM_HALF : cw;
 }
 
 /* Writes half block (see lpm.h) of iv[0..m), its window from bit ws. */
@@ -177,7 +186,8 @@ struct dirbuild {
 	bool have_single;
 };
 
-/* Adds (or reuses) the block of the bucket [bs, be]; returns its offset. */
+/* Adds (or reuses) the block of the bucket [bs, be]; returns its offset,
+ * or SIZE_MAX when the bucket has more intervals than a half block holds. */
 static size_t bucket_block(struct dirbuild *db, unsigned ws, u128 bs, u128 be)
 {
 	size_t j, k, off = db->words;
@@ -187,6 +197,8 @@ static size_t bucket_block(struct dirbuild *db, unsigned ws, u128 bs, u128 be)
 	j = db->j;
 	for (k = j + 1; k < db->m && key_of(db->iv[k].start) <= be; k++)
 		;
+	if (pc_lpm_is_half(ws) && k - j > UINT16_MAX)
+		return SIZE_MAX;
 	if (k - j == 1 && db->have_single && db->last_single == db->iv[j].value)
 		return db->words - pc_lpm_block_words(ws, 1);
 	pc_lpm_block_put(db->blk + off, ws, db->iv + j, k - j);
@@ -209,13 +221,16 @@ static unsigned window(struct pc_lpm *t)
 	return start;
 }
 
-/* The blocks of every bucket, into db, and their offsets into t->dir. */
+/* The blocks of every bucket, into db, and their offsets into t->dir.
+ * Returns 0, 1 when a bucket is too full for half blocks, or -1 with errno. */
 static int fill_dir(struct pc_lpm *t, struct dirbuild *db, u128 common, unsigned start)
 {
 	for (size_t b = 0; b < (size_t)1 << t->d; b++) {
 		u128 bs = (common & plen_mask(start)) | (t->d ? (u128)b << (128 - start - t->d) : 0);
 		size_t off = bucket_block(db, t->ws, bs, bs | ~plen_mask(start + t->d));
 
+		if (off == SIZE_MAX)
+			return 1;
 		if (off > UINT32_MAX) {
 			errno = E2BIG;
 			return -1;
@@ -242,6 +257,7 @@ int pc_lpm_build(struct pc_lpm *t, unsigned kw, const struct pc_lpm_pfx *v, size
 	size_t nb;
 	unsigned start;
 	u128 common, cm;
+	int rc;
 
 	memset(t, 0, sizeof *t);
 	t->root = root;
@@ -256,12 +272,17 @@ int pc_lpm_build(struct pc_lpm *t, unsigned kw, const struct pc_lpm_pfx *v, size
 	nb = (size_t)1 << t->d;
 	t->dir = malloc(nb * sizeof *t->dir);
 	start = window(t);
-	t->ws = pc_lpm_compact(start + t->d < 96 ? start + t->d : 96, iv, m);
+	t->ws = compact_starts(start + t->d < 96 ? start + t->d : 96, iv, m);
 	/* a half block never takes more words than a narrow one */
 	db.blk = malloc((t->ws == PC_LPM_WIDE ? 3 : 1) * (nb + m) * sizeof *db.blk);
 	if (!t->dir || !db.blk)
 		goto fail;
-	if (fill_dir(t, &db, common, start) < 0)
+	if ((rc = fill_dir(t, &db, common, start)) > 0) {
+		t->ws &= ~PC_LPM_HALF;
+		db = (struct dirbuild){ iv, m, 0, db.blk, 0, 0, false };
+		rc = fill_dir(t, &db, common, start);
+	}
+	if (rc < 0)
 		goto fail;
 	t->blk = realloc(db.blk, db.words * sizeof *db.blk);
 	if (!t->blk)

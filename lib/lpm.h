@@ -118,7 +118,7 @@ unsigned pc_lpm_narrow(unsigned ws, const struct pc_lpm_iv *iv, size_t m);
 
 /* The smallest block shape for iv[0..m) from bit ws <= 96 on: as
  * pc_lpm_narrow, or PC_LPM_HALF | ws when no start has bits from ws + 16
- * on. */
+ * on and m fits a 16-bit count (65,536 one-address intervals do not). */
 unsigned pc_lpm_compact(unsigned ws, const struct pc_lpm_iv *iv, size_t m);
 
 /* Writes the block of iv[0..m) into out. */

@@ -208,6 +208,96 @@ START_TEST(test_shape)
 }
 END_TEST
 
+#define NET10 ((u128)0x0a000000u << 96) /* 10.0.0.0, an IPv4 key */
+
+/* A half block (16-bit starts) of the intervals inside 10.0.0.0/16,
+ * asked at every address of it. */
+START_TEST(test_half_block)
+{
+	enum { N = 3000 };
+	static const struct shape in16 = { "v4 in 10.0/16", 1, 16, 16, 32, N, true };
+	struct pc_lpm_pfx *v = calloc(N, sizeof *v);
+	struct pc_lpm_iv *iv = calloc(2 * N + 1, sizeof *iv), *sl;
+	uint32_t *par = calloc(N, sizeof *par);
+	uint64_t *blk = calloc(2 * N + 8, sizeof *blk);
+	size_t n, m, j = 0, k;
+	struct pc_rng r;
+	unsigned ws;
+
+	ck_assert(v && iv && par && blk);
+	pc_rng_seed(&r, run_seed ^ 0x4a1f);
+	n = draw(&r, &in16, v);
+	for (size_t i = 0; i < n; i++) /* move them into 10.0/16 */
+		put_key(v[i].key, (key_of(v[i].key) & ~mask_of(16)) | NET10);
+	m = pc_lpm_intervals(v, n, ROOT, iv, par);
+	while (j + 1 < m && key_of(iv[j + 1].start) <= NET10)
+		j++;
+	for (k = j + 1; k < m && key_of(iv[k].start) <= (NET10 | ((u128)0xffff << 96)); k++)
+		;
+	sl = iv + j;
+	put_key(sl[0].start, NET10);
+	ws = pc_lpm_compact(16, sl, k - j);
+	ck_assert_uint_eq(ws, PC_LPM_HALF | 16);
+	ck_assert_uint_le(pc_lpm_block_words(ws, k - j), pc_lpm_block_words(16, k - j));
+	pc_lpm_block_put(blk, ws, sl, k - j);
+	for (uint32_t lo = 0; lo <= 0xffff; lo++) {
+		u128 a = NET10 | (u128)lo << 96;
+		uint64_t w[2];
+
+		put_key(w, a);
+		ck_assert_msg(pc_lpm_block_find(blk, ws, w) == scan(v, n, a),
+			      "PC_SEED=%llu: half block wrong at 10.0.%u.%u",
+			      (unsigned long long)run_seed, lo >> 8, lo & 255);
+	}
+	free(v);
+	free(iv);
+	free(par);
+	free(blk);
+}
+END_TEST
+
+/* A bucket of 65,536 one-address intervals (every other address of
+ * 10.0.0.0/16 a /32) cannot be a half block (16-bit count): the table
+ * falls back to 32-bit starts and still answers every address. */
+START_TEST(test_full_bucket)
+{
+	enum { N = 32768 + 1 };
+	struct pc_lpm_pfx *v = calloc(N, sizeof *v);
+	struct pc_lpm_iv *iv = calloc(2 * N + 1, sizeof *iv);
+	uint32_t *par = calloc(N, sizeof *par);
+	size_t n = 0, m, bytes = 0;
+	struct pc_lpm t;
+
+	ck_assert(v && iv && par);
+	for (uint32_t lo = 0; lo <= 0xffff; lo += 2) {
+		put_key(v[n].key, NET10 | (u128)lo << 96);
+		v[n].plen = 32;
+		v[n].value = (uint32_t)n;
+		n++;
+	}
+	put_key(v[n].key, (u128)0xc0000200u << 96); /* 192.0.2.0/24: nothing in common */
+	v[n].plen = 24;
+	v[n].value = (uint32_t)n;
+	n++;
+	m = pc_lpm_intervals(v, n, ROOT, iv, par);
+	ck_assert_uint_ge(m, 65536);
+	ck_assert_uint_eq(pc_lpm_compact(16, iv, m), 16); /* too many for a 16-bit count */
+	ck_assert_int_eq(pc_lpm_build(&t, 1, v, n, ROOT, iv, m, &bytes), 0);
+	for (uint32_t lo = 0; lo <= 0xffff; lo++) {
+		uint64_t w[2];
+		uint32_t want = lo % 2 ? ROOT : lo / 2;
+
+		put_key(w, NET10 | (u128)lo << 96);
+		ck_assert_msg(pc_lpm_find(&t, w) == want, "10.0.%u.%u: %u, want %u", lo >> 8,
+			      lo & 255, pc_lpm_find(&t, w), want);
+	}
+	pc_lpm_free(&t);
+	free(v);
+	free(iv);
+	free(par);
+}
+END_TEST
+
 static Suite *lpm_suite(void)
 {
 	Suite *s = suite_create("lpm");
@@ -215,6 +305,8 @@ static Suite *lpm_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_shape, 0, NSHAPES);
+	tcase_add_test(tc, test_half_block);
+	tcase_add_test(tc, test_full_bucket);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -491,14 +491,18 @@ static long dense_cover(enum dense d, uint32_t lo)
 	}
 }
 
+/* Disabled rules before the dense ones, so that the dense rules' indices
+ * cross 65,536 (a rule index stored in fewer bits would show). */
+#define DENSE_PAD 40000
+
 /* The rule index of the dense prefix starting at value lo (rules in order of lo). */
 static size_t dense_rule(uint32_t lo)
 {
-	return lo / 2;
+	return DENSE_PAD + lo / 2;
 }
 
-/* The dense rules: tcp (so each is a ONE record), every third with local
- * port 80 (a ports word), of the prefixes of d over the 16 bits at the
+/* The dense rules, after DENSE_PAD disabled ones: tcp (so each is a ONE
+ * record), every third with local port 80 (a ports word), of the prefixes of d over the 16 bits at the
  * remote (10.0.x.y/32) or local (x.y.0.0/16) address; then "net" (the
  * covering /16 or any), "far" (192.0.2.0/24, so that nothing is common). */
 static struct pc_policy *dense_policy(enum dense d, bool local)
@@ -507,6 +511,14 @@ static struct pc_policy *dense_policy(enum dense d, bool local)
 	struct rb b;
 
 	ck_assert_ptr_nonnull(p);
+	for (size_t i = 0; i < DENSE_PAD; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "pad%zu", i);
+		rb_init(&b, name);
+		b.r.enabled = false;
+		ck_assert_int_eq(pc_policy_add(p, &b.r), 0);
+	}
 	for (uint32_t lo = d == ODD; lo <= 0xffff; lo += 2) {
 		char name[32];
 		struct pc_prefix *e = local ? b.local : b.remote;
@@ -525,7 +537,7 @@ static struct pc_policy *dense_policy(enum dense d, bool local)
 		}
 		b.r.proto = 6;
 		b.r.action = lo % 4 ? PC_PERMIT : PC_DENY;
-		if (lo / 2 % 3 == 0)
+		if (dense_rule(lo) % 3 == 0)
 			b.lport[0] = (struct pc_portrange){ 80, 80 };
 		ck_assert_int_eq(pc_policy_add(p, &b.r), 0);
 	}
@@ -640,12 +652,12 @@ START_TEST(test_dense_lpm)
 		v[n].key[0] = (uint64_t)(k >> 64);
 		v[n].key[1] = (uint64_t)k;
 		v[n].plen = (uint8_t)(32 - pair);
-		v[n].value = (uint32_t)n;
+		v[n].value = (uint32_t)dense_rule(lo); /* values past 16 bits */
 		n++;
 	}
 	v[n].key[0] = kw == 1 ? (uint64_t)0xc0000200u << 32 : (uint64_t)0xff000000u << 32; /* ff00::/24 */
 	v[n].plen = 24;
-	v[n].value = (uint32_t)n;
+	v[n].value = 1;
 	n++;
 	m = pc_lpm_intervals(v, n, root, iv, par);
 	ck_assert_int_eq(pc_lpm_build(&t, kw, v, n, root, iv, m, &bytes), 0);

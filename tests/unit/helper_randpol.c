@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "match.h"
 
 #define MAX_ELEMS 4
 #define POOL_MAX 8192
@@ -496,4 +497,25 @@ const char *pc_randpol_fmt_rule(const struct pc_rule *r, char *buf, size_t len)
 	for (size_t i = 0; i < r->n_icmp; i++)
 		put(&o, "%s%d/%d", i ? "," : "", r->icmp[i].type, r->icmp[i].code);
 	return buf;
+}
+
+void pc_randpol_mismatch(const struct pc_policy *p, const struct pc_pkt *k, long got, long want,
+			 const char *fmt, ...)
+{
+	size_t n;
+	const struct pc_rule *rules = pc_policy_rules(p, &n);
+	struct pc_candidate c[8];
+	size_t m = pc_linear_matches(p, k, c, 8);
+	char buf[1024];
+	va_list ap;
+
+	fputs("MISMATCH: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (%zu rules)\n  packet: %s\n", n, pc_randpol_fmt_pkt(k, buf, sizeof(buf)));
+	fprintf(stderr, "  index:  %s\n", got < 0 ? "-" : pc_randpol_fmt_rule(&rules[got], buf, sizeof(buf)));
+	fprintf(stderr, "  linear: %s\n", want < 0 ? "-" : pc_randpol_fmt_rule(&rules[want], buf, sizeof(buf)));
+	for (size_t j = 0; j < m && j < 8; j++)
+		fprintf(stderr, "  match %zu: %s\n", j, pc_randpol_fmt_rule(&rules[c[j].rule], buf, sizeof(buf)));
 }

@@ -53,4 +53,10 @@ void pc_randpol_packet(struct pc_rng *rng, const struct pc_policy *p, struct pc_
 const char *pc_randpol_fmt_pkt(const struct pc_pkt *pkt, char *buf, size_t len);
 const char *pc_randpol_fmt_rule(const struct pc_rule *r, char *buf, size_t len);
 
+/* Tells on stderr why the index (got) and the linear reference (want)
+ * disagree on packet k of p: "MISMATCH: " and the printf-style context,
+ * the packet, both answers and the best matching rules. */
+void pc_randpol_mismatch(const struct pc_policy *p, const struct pc_pkt *k, long got, long want,
+			 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 #endif

@@ -452,24 +452,6 @@ static uint64_t policy_seed(size_t row, size_t policy)
 	return run_seed ^ ((uint64_t)row << 48) ^ ((uint64_t)policy * UINT64_C(0x9E3779B97F4A7C15));
 }
 
-static void report(const struct pc_policy *p, const struct pc_pkt *k, long got, long want, size_t row,
-		   size_t pol, size_t i)
-{
-	size_t n;
-	const struct pc_rule *rules = pc_policy_rules(p, &n);
-	struct pc_candidate c[8];
-	size_t m = pc_linear_matches(p, k, c, 8);
-	char buf[1024];
-
-	fprintf(stderr, "MISMATCH: PC_SEED=%llu row %zu policy %zu packet %zu (%zu rules)\n",
-		(unsigned long long)run_seed, row, pol, i, n);
-	fprintf(stderr, "  packet: %s\n", pc_randpol_fmt_pkt(k, buf, sizeof(buf)));
-	fprintf(stderr, "  index:  %s\n", got < 0 ? "-" : pc_randpol_fmt_rule(&rules[got], buf, sizeof(buf)));
-	fprintf(stderr, "  linear: %s\n", want < 0 ? "-" : pc_randpol_fmt_rule(&rules[want], buf, sizeof(buf)));
-	for (size_t j = 0; j < m && j < 8; j++)
-		fprintf(stderr, "  match %zu: %s\n", j, pc_randpol_fmt_rule(&rules[c[j].rule], buf, sizeof(buf)));
-}
-
 START_TEST(test_diff)
 {
 	const struct row *r = &rows[_i];
@@ -501,7 +483,8 @@ START_TEST(test_diff)
 			want = pc_linear_lookup(p, &k);
 			matched += want >= 0;
 			if (got != want)
-				report(p, &k, got, want, (size_t)_i, pol, i);
+				pc_randpol_mismatch(p, &k, got, want, "PC_SEED=%llu row %d policy %zu packet %zu",
+						    (unsigned long long)run_seed, _i, pol, i);
 			ck_assert_msg(got == want, "PC_SEED=%llu row %d policy %zu packet %zu: index %ld, "
 				      "linear %ld (details on stderr)", (unsigned long long)run_seed, _i,
 				      pol, i, got, want);

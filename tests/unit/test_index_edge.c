@@ -341,20 +341,6 @@ static void rand_packet(struct pc_rng *rng, const struct pc_policy *p, struct pc
 		k->flags |= PC_PKT_FRAG;
 }
 
-static void report(const struct pc_policy *p, const struct pc_pkt *k, long got, long want)
-{
-	size_t n;
-	const struct pc_rule *rules = pc_policy_rules(p, &n);
-	char buf[1024];
-
-	fprintf(stderr, "MISMATCH: PC_SEED=%llu (%zu rules)\n", (unsigned long long)run_seed, n);
-	fprintf(stderr, "  packet: %s\n", pc_randpol_fmt_pkt(k, buf, sizeof(buf)));
-	fprintf(stderr, "  index:  %s\n", got < 0 ? "-" : pc_randpol_fmt_rule(&rules[got], buf, sizeof(buf)));
-	fprintf(stderr, "  linear: %s\n", want < 0 ? "-" : pc_randpol_fmt_rule(&rules[want], buf, sizeof(buf)));
-	for (size_t i = 0; i < n && i < 32; i++)
-		fprintf(stderr, "  rule %zu: %s\n", i, pc_randpol_fmt_rule(&rules[i], buf, sizeof(buf)));
-}
-
 /* ---- small policies of edge values ---- */
 
 struct row {
@@ -391,7 +377,7 @@ START_TEST(test_edge_policies)
 			want = pc_linear_lookup(p, &k);
 			matched += want >= 0;
 			if (got != want)
-				report(p, &k, got, want);
+				pc_randpol_mismatch(p, &k, got, want, "PC_SEED=%llu", (unsigned long long)run_seed);
 			ck_assert_msg(got == want, "PC_SEED=%llu row %d policy %zu packet %zu: index %ld, "
 				      "linear %ld (details on stderr)", (unsigned long long)run_seed, _i, pol,
 				      i, got, want);
@@ -457,7 +443,7 @@ START_TEST(test_one_field)
 				want = pc_linear_lookup(p, &k);
 				matched += want == 0;
 				if (got != want)
-					report(p, &k, got, want);
+					pc_randpol_mismatch(p, &k, got, want, "PC_SEED=%llu", (unsigned long long)run_seed);
 				ck_assert_msg(got == want, "PC_SEED=%llu field %u value %zu packet %zu: index %ld, "
 					      "linear %ld", (unsigned long long)run_seed, f, v, i, got, want);
 			}
@@ -592,12 +578,12 @@ static void dense_check(const struct pc_policy *p, const struct pc_index *ix, en
 				long lin = pc_linear_lookup(p, &k);
 
 				if (lin != want)
-					report(p, &k, want, lin);
+					pc_randpol_mismatch(p, &k, want, lin, "PC_SEED=%llu", (unsigned long long)run_seed);
 				ck_assert_msg(lin == want, "test's own expectation %ld, linear %ld", want, lin);
 				checked++;
 			}
 			if (got != want)
-				report(p, &k, got, want);
+				pc_randpol_mismatch(p, &k, got, want, "PC_SEED=%llu", (unsigned long long)run_seed);
 			ck_assert_msg(got == want, "%s %u (value %u): index %ld, want %ld",
 				      local ? "local" : "remote", d, lo, got, want);
 		}
@@ -755,7 +741,7 @@ START_TEST(test_half_mix)
 		want = pc_linear_lookup(p, &k);
 		matched += want >= 0;
 		if (got != want)
-			report(p, &k, got, want);
+			pc_randpol_mismatch(p, &k, got, want, "PC_SEED=%llu", (unsigned long long)run_seed);
 		ck_assert_msg(got == want, "PC_SEED=%llu family %u packet %zu: index %ld, linear %ld",
 			      (unsigned long long)run_seed, fam, i, got, want);
 	}

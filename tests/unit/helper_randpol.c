@@ -1,6 +1,7 @@
 /* helper_randpol.c - random policies and packets aimed at them */
 #include "helper_randpol.h"
 
+#include <check.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -518,4 +519,21 @@ void pc_randpol_mismatch(const struct pc_policy *p, const struct pc_pkt *k, long
 	fprintf(stderr, "  linear: %s\n", want < 0 ? "-" : pc_randpol_fmt_rule(&rules[want], buf, sizeof(buf)));
 	for (size_t j = 0; j < m && j < 8; j++)
 		fprintf(stderr, "  match %zu: %s\n", j, pc_randpol_fmt_rule(&rules[c[j].rule], buf, sizeof(buf)));
+}
+
+long pc_randpol_agree(const struct pc_policy *p, const struct pc_index *ix, const struct pc_pkt *k,
+		      const char *fmt, ...)
+{
+	long got = pc_index_lookup(ix, k), want = pc_linear_lookup(p, k);
+	char ctx[256];
+	va_list ap;
+
+	if (got == want)
+		return want;
+	va_start(ap, fmt);
+	vsnprintf(ctx, sizeof(ctx), fmt, ap);
+	va_end(ap);
+	pc_randpol_mismatch(p, k, got, want, "%s", ctx);
+	ck_assert_msg(got == want, "%s: index %ld, linear %ld (details on stderr)", ctx, got, want);
+	return want;
 }

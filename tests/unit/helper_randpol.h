@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "index.h"
 #include "packet.h"
 #include "policy.h"
 #include "rule.h"
@@ -52,6 +53,12 @@ void pc_randpol_packet(struct pc_rng *rng, const struct pc_policy *p, struct pc_
 /* One-line descriptions for failure messages. Return buf. */
 const char *pc_randpol_fmt_pkt(const struct pc_pkt *pkt, char *buf, size_t len);
 const char *pc_randpol_fmt_rule(const struct pc_rule *r, char *buf, size_t len);
+
+/* Looks k up in ix and in p with the linear reference; when they differ,
+ * reports it (pc_randpol_mismatch, the printf-style context first) and fails
+ * the test. Returns the reference's answer (a rule index or -1). */
+long pc_randpol_agree(const struct pc_policy *p, const struct pc_index *ix, const struct pc_pkt *k,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Tells on stderr why the index (got) and the linear reference (want)
  * disagree on packet k of p: "MISMATCH: " and the printf-style context,

@@ -370,17 +370,10 @@ START_TEST(test_edge_policies)
 			      (unsigned long long)run_seed, _i, pol, strerror(errno));
 		for (size_t i = 0; i < r->packets; i++) {
 			struct pc_pkt k;
-			long got, want;
 
 			rand_packet(&rng, p, &k);
-			got = pc_index_lookup(ix, &k);
-			want = pc_linear_lookup(p, &k);
-			matched += want >= 0;
-			if (got != want)
-				pc_randpol_mismatch(p, &k, got, want, "PC_SEED=%llu", (unsigned long long)run_seed);
-			ck_assert_msg(got == want, "PC_SEED=%llu row %d policy %zu packet %zu: index %ld, "
-				      "linear %ld (details on stderr)", (unsigned long long)run_seed, _i, pol,
-				      i, got, want);
+			matched += pc_randpol_agree(p, ix, &k, "PC_SEED=%llu row %d policy %zu packet %zu",
+						    (unsigned long long)run_seed, _i, pol, i) >= 0;
 		}
 		total += r->packets;
 		pc_index_free(ix);
@@ -436,16 +429,10 @@ START_TEST(test_one_field)
 			ck_assert_msg(ix != NULL, "pc_index_new: %s", strerror(errno));
 			for (size_t i = 0; i < 3000; i++) {
 				struct pc_pkt k;
-				long got, want;
 
 				rand_packet(&rng, p, &k);
-				got = pc_index_lookup(ix, &k);
-				want = pc_linear_lookup(p, &k);
-				matched += want == 0;
-				if (got != want)
-					pc_randpol_mismatch(p, &k, got, want, "PC_SEED=%llu", (unsigned long long)run_seed);
-				ck_assert_msg(got == want, "PC_SEED=%llu field %u value %zu packet %zu: index %ld, "
-					      "linear %ld", (unsigned long long)run_seed, f, v, i, got, want);
+				matched += pc_randpol_agree(p, ix, &k, "PC_SEED=%llu field %u value %zu packet %zu",
+							    (unsigned long long)run_seed, f, v, i) == 0;
 			}
 			total += 3000;
 			pc_index_free(ix);
@@ -732,18 +719,12 @@ START_TEST(test_half_mix)
 	ck_assert_msg(ix != NULL, "pc_index_new: %s", strerror(errno));
 	for (size_t i = 0; i < PACKETS; i++) {
 		struct pc_pkt k;
-		long got, want;
 
 		do
 			rand_packet(&rng, p, &k);
 		while (k.family != fam);
-		got = pc_index_lookup(ix, &k);
-		want = pc_linear_lookup(p, &k);
-		matched += want >= 0;
-		if (got != want)
-			pc_randpol_mismatch(p, &k, got, want, "PC_SEED=%llu", (unsigned long long)run_seed);
-		ck_assert_msg(got == want, "PC_SEED=%llu family %u packet %zu: index %ld, linear %ld",
-			      (unsigned long long)run_seed, fam, i, got, want);
+		matched += pc_randpol_agree(p, ix, &k, "PC_SEED=%llu family %u packet %zu",
+					    (unsigned long long)run_seed, fam, i) >= 0;
 	}
 	ck_assert_msg(matched * 4 >= PACKETS, "only %zu of %d packets matched a rule", matched, PACKETS);
 	pc_index_free(ix);

@@ -76,7 +76,7 @@
  * is followed by count entries, a GROUPS record by the offset of its count
  * groups, a TREE node by a block of local address intervals (lpm.h, its
  * window as count) whose values are leaves. A FLAT record of one entry
- * without a local address wider than 32 bits is a ONE record instead, one
+ * without a local address or with an IPv4 one is a ONE record instead, one
  * word shorter when it has a local address: parent | (ONE_BIT | rule) << 32,
  * then local address key (IPv4) | lplen << 24 | flags << 16 | proto << 8,
  * then the ports or icmp word of the entry when it has one (see F_NOT_IN). */
@@ -1482,8 +1482,8 @@ static void ent_put(uint64_t *w, const struct ent *e, unsigned kw, bool local)
 		memcpy(w, e->lk, kw * sizeof *w);
 }
 
-/* A ONE record of entry e, or FLAT when its local key is wider than 32
- * bits. Returns its offset, or -1 with errno. */
+/* A ONE record of entry e. Returns its offset, -2 when e has an IPv6 local
+ * key (a FLAT record serves it), or -1 with errno. */
 static long put_one(struct builder *b, const struct ent *e, unsigned kw, bool local)
 {
 	uint64_t x, *w;

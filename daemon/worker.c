@@ -84,16 +84,20 @@ static void *run(void *arg)
 	struct pollfd pfd[2] = { { .fd = pc_queue_fd(th->q), .events = POLLIN },
 				 { .fd = th->efd, .events = POLLIN } };
 	uint64_t n;
+	bool busy = false;
 
+	/* While packets keep coming, receive again at once (a receive that
+	 * finds none costs what the poll would); sleep in poll only then. The
+	 * flags the event fd wakes us for are read in every batch. */
 	while (!atomic_load(&th->ws->stop)) {
-		if (poll(pfd, 2, -1) < 0) {
+		if (!busy && poll(pfd, 2, -1) < 0) {
 			if (errno != EINTR)
 				pc_counter_inc(&th->rx_errors);
 			continue;
 		}
-		if (pfd[1].revents && read(th->efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		if (!busy && pfd[1].revents && read(th->efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 			pc_counter_inc(&th->rx_errors);
-		batch(th, pfd[0].revents != 0, SERVICE_ROUNDS);
+		busy = batch(th, busy || pfd[0].revents != 0, SERVICE_ROUNDS) > 0;
 	}
 	for (unsigned i = 0; i < STOP_DRAIN_ROUNDS && batch(th, true, 1) > 0; i++)
 		;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "chores.h"
+#include "clock.h"
 #include "decide.h"
 #include "loader.h"
 #include "queue.h"
@@ -58,8 +59,6 @@ struct pc_daemon {
 /* loop.c: serves packets and signals until SIGTERM/SIGINT. Returns 0, or
  * -1 when the loop cannot go on. */
 int pc_daemon_loop(struct pc_daemon *d);
-/* CLOCK_MONOTONIC in nanoseconds. */
-uint64_t pc_mono_ns(void);
 
 /* reload.c: SIGHUP. Starts loading a whole new table on the loader thread
  * (packets keep being decided meanwhile); a SIGHUP during a load asks for

@@ -6,22 +6,12 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "notify.h"
 
 #define MAX_TIMEOUT_MS 1000 /* the workers' errors are looked at once a second */
-#define NS_PER_MS 1000000ull
-
-uint64_t pc_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* Milliseconds until the next timer (verdict log report, watchdog), at
  * most MAX_TIMEOUT_MS. */
@@ -33,7 +23,7 @@ static int poll_timeout(struct pc_daemon *d, uint64_t now)
 		next = d->watchdog_next;
 	if (next <= now)
 		return 0;
-	ms = (next - now + NS_PER_MS - 1) / NS_PER_MS;
+	ms = (next - now + PC_NS_PER_MS - 1) / PC_NS_PER_MS;
 	return ms > MAX_TIMEOUT_MS ? MAX_TIMEOUT_MS : (int)ms;
 }
 
@@ -52,7 +42,7 @@ static void worker_errors(struct pc_daemon *d, uint64_t now)
 		}
 	}
 	if (rx == d->rx_errors_logged ||
-	    (d->rx_error_logged_ns && now - d->rx_error_logged_ns < 1000 * NS_PER_MS))
+	    (d->rx_error_logged_ns && now - d->rx_error_logged_ns < 1000 * PC_NS_PER_MS))
 		return;
 	pc_log_warnx("queues: receive failed (%llu errors so far)", (unsigned long long)rx);
 	d->rx_errors_logged = rx;

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
@@ -17,6 +16,7 @@
 #include <linux/netfilter/nfnetlink_queue.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
+#include "clock.h"
 #include "counter.h"
 #include "nfqmsg.h"
 #include "packet.h"
@@ -235,10 +235,7 @@ long pc_queue_service(struct pc_queue *q, unsigned rounds)
 
 static uint64_t mono_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return pc_mono_ns() / PC_NS_PER_MS;
 }
 
 /* Sends a configuration request and waits for its acknowledgement, handling

@@ -161,7 +161,7 @@ void pc_daemon_reload_done(struct pc_daemon *d)
 	if (!d->loader.busy)
 		return;
 	t = pc_loader_finish(&d->loader, &diag);
-	d->reload.ms = (pc_mono_ns() - d->reload.started_ns) / 1000000;
+	d->reload.ms = (pc_mono_ns() - d->reload.started_ns) / PC_NS_PER_MS;
 	if (diag) {
 		apply(d, t, diag);
 	} else {

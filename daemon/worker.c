@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "grace.h"
 
 #define SERVICE_ROUNDS 16 /* receives per batch */
@@ -38,14 +38,6 @@ struct pc_workers {
 	atomic_bool fail_open;  /* wanted */
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void wake(struct thread *th)
 {
 	uint64_t one = 1;
@@ -69,7 +61,7 @@ static long batch(struct thread *th, bool readable, unsigned rounds)
 	long n = 0;
 
 	th->w.table = pc_grace_enter(ws->grace, th->idx);
-	th->w.now_ns = mono_ns();
+	th->w.now_ns = pc_mono_ns();
 	if (want != th->fail_open)
 		set_fail_open(th, want);
 	if (readable && (n = pc_queue_service(th->q, rounds)) < 0)

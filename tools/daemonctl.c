@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #define POLL_MS 20
 #define DAEMON_COMM "portcullisd"
 
@@ -122,10 +124,7 @@ static bool same_file(const struct stat *a, const struct stat *b)
 
 static int64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)(pc_mono_ns() / PC_NS_PER_MS);
 }
 
 /* Polls the status file until pid writes one newer than m: a higher seq, or

@@ -25,23 +25,21 @@ caps=${caps%,}
 [ -n "$caps" ] || pc_bail "no CapabilityBoundingSet= in the unit"
 families=$(unit_values RestrictAddressFamilies | tr ' ' '\n')
 
-# sandboxed OUT CMD...: CMD with the unit's capabilities only, traced into OUT
-# (strace -D: the traced command keeps the pid it was started with).
-sandboxed() {
-	local out=$1
-	shift
-	setpriv --bounding-set=-all,+"${caps//,/,+}" --no-new-privs -- \
-		strace -D -f -qq -o "$out" -- "$@"
-}
-
+# $sandboxed OUT CMD...: CMD with the unit's capabilities only, traced into
+# OUT (strace -D: the traced command keeps the pid it was started with).
+sandboxed=$PC_TMP/sandboxed
+cat >"$sandboxed" <<EOF
+#!/bin/sh
+out=\$1
+shift
+exec setpriv --bounding-set=-all,+${caps//,/,+} --no-new-privs -- \\
+	strace -D -f -qq -o "\$out" -- "\$@"
+EOF
 real_daemon=$PORTCULLISD
 PORTCULLISD=$PC_TMP/portcullisd-sandboxed
-cat >"$PORTCULLISD" <<EOF
-#!/bin/sh
-exec setpriv --bounding-set=-all,+${caps//,/,+} --no-new-privs -- \\
-	strace -D -f -qq -o "$PC_TMP/trace.daemon" -- "$real_daemon" "\$@"
-EOF
-chmod 755 "$PORTCULLISD"
+printf '#!/bin/sh\nexec "%s" "%s" "%s" "$@"\n' "$sandboxed" "$PC_TMP/trace.daemon" "$real_daemon" \
+	>"$PORTCULLISD"
+chmod 755 "$sandboxed" "$PORTCULLISD"
 
 policy=$PC_TMP/policy.conf
 pc_policy "$policy" "default = deny" "log = deny" <<EOF
@@ -55,7 +53,7 @@ EOF
 
 pc_srv_tcp 2222 2223
 pc_check "hooks up with the unit's capabilities only" \
-	pc_s bash -c "$(declare -f sandboxed); caps=$caps; sandboxed '$PC_TMP/trace.hooks' '$PORTCULLIS' hooks up -c '$policy'"
+	pc_s "$sandboxed" "$PC_TMP/trace.hooks" "$PORTCULLIS" hooks up -c "$policy"
 pc_daemon_start "$policy"
 bnd=$(sed -n 's/^CapBnd:[[:space:]]*//p' "/proc/$PC_DAEMON_PID/status")
 pc_check "the daemon runs with the unit's capabilities only ($(capsh --decode="$bnd" 2>/dev/null))" \
@@ -71,7 +69,7 @@ sleep 0.5
 pc_check "status reads the daemon" sh -c "'$PORTCULLIS' status -c '$policy' | grep -q running"
 pc_check "SIGTERM: exit status 0" pc_daemon_stop
 pc_check "hooks down with the unit's capabilities only" \
-	pc_s bash -c "$(declare -f sandboxed); caps=$caps; sandboxed '$PC_TMP/trace.hooks-down' '$PORTCULLIS' hooks down"
+	pc_s "$sandboxed" "$PC_TMP/trace.hooks-down" "$PORTCULLIS" hooks down
 pc_check "the verdict log got the dropped attempts" grep -q "verdict=deny" "$PC_TMP/daemon.log"
 
 # expand GROUP: the system calls of a systemd-analyze filter set, nested sets

@@ -5,7 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-int pc_settings_init(struct pc_settings *s)
+static void settings_clear(struct pc_settings *s)
+{
+	free(s->log_file);
+	free(s->pid_file);
+	free(s->status_file);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Sets the defaults of the [portcullis] section. Returns 0, or -1 (ENOMEM). */
+static int settings_init(struct pc_settings *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->dflt = PC_DENY;
@@ -16,19 +25,11 @@ int pc_settings_init(struct pc_settings *s)
 	s->pid_file = strdup("/run/portcullis/portcullis.pid");
 	s->status_file = strdup("/run/portcullis/status");
 	if (!s->pid_file || !s->status_file) {
-		pc_settings_clear(s);
+		settings_clear(s);
 		errno = ENOMEM;
 		return -1;
 	}
 	return 0;
-}
-
-void pc_settings_clear(struct pc_settings *s)
-{
-	free(s->log_file);
-	free(s->pid_file);
-	free(s->status_file);
-	memset(s, 0, sizeof(*s));
 }
 
 void pc_rule_defaults(struct pc_policy *p, struct pc_rule *r)
@@ -53,7 +54,7 @@ struct pc_policy *pc_policy_new(void)
 		return NULL;
 	p->names = pc_strmap_new();
 	p->mem = pc_arena_new();
-	if (!p->names || !p->mem || pc_settings_init(&p->set) < 0) {
+	if (!p->names || !p->mem || settings_init(&p->set) < 0) {
 		pc_strmap_free(p->names);
 		pc_arena_free(p->mem);
 		free(p);
@@ -72,7 +73,7 @@ void pc_policy_free(struct pc_policy *p)
 	free(p->rules);
 	pc_strmap_free(p->names);
 	pc_arena_free(p->mem);
-	pc_settings_clear(&p->set);
+	settings_clear(&p->set);
 	free(p->path);
 	free(p);
 }

@@ -39,8 +39,4 @@ char *pc_policy_reserve(struct pc_policy *p, const char *name, size_t *prev);
  * returned; its lists and description are in p->mem or the shared lists. */
 void pc_policy_commit(struct pc_policy *p, const struct pc_rule *r);
 
-/* Sets the defaults of the [portcullis] section. Returns 0, or -1 (ENOMEM). */
-int pc_settings_init(struct pc_settings *s);
-void pc_settings_clear(struct pc_settings *s);
-
 #endif

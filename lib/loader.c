@@ -7,6 +7,7 @@
 #include "budget.h"
 #include "policy_int.h"
 #include "rdfile.h"
+#include "strbuf.h"
 #include "values.h"
 
 #include <errno.h>
@@ -270,11 +271,6 @@ static const char *const actions[] = { "deny", "permit", NULL };
 static const char *const dirs[] = { "in", "out", "both", NULL };
 static const char *const rule_logs[] = { "default", "yes", "no", NULL };
 
-static int word(const char *val, const char *const *names, int *out, char *err, size_t len)
-{
-	return pc_parse_word(val, names, out, err, len);
-}
-
 static int set_rule_key(struct loader *L, enum rkey k, const char *val, char *err, size_t len)
 {
 	struct pc_rule *r = &L->r;
@@ -282,17 +278,17 @@ static int set_rule_key(struct loader *L, enum rkey k, const char *val, char *er
 
 	switch (k) {
 	case K_ENABLED:
-		rc = word(val, yes_no, &w, err, len);
+		rc = pc_parse_word(val, yes_no, &w, err, len);
 		r->enabled = w == 1;
 		return rc;
 	case K_ACTION:
-		rc = word(val, actions, &w, err, len);
+		rc = pc_parse_word(val, actions, &w, err, len);
 		r->action = w == 1 ? PC_PERMIT : PC_DENY;
 		return rc;
 	case K_PROTO:
 		return pc_parse_proto(val, &r->proto, err, len);
 	case K_DIR:
-		rc = word(val, dirs, &w, err, len);
+		rc = pc_parse_word(val, dirs, &w, err, len);
 		r->dir = (enum pc_dir)(w + 1);
 		return rc;
 	case K_LOCAL:
@@ -307,7 +303,7 @@ static int set_rule_key(struct loader *L, enum rkey k, const char *val, char *er
 		snprintf(L->icmp_raw, sizeof(L->icmp_raw), "%s", val); /* val is a line's part */
 		return 0;
 	case K_LOG:
-		rc = word(val, rule_logs, &w, err, len);
+		rc = pc_parse_word(val, rule_logs, &w, err, len);
 		r->log = (enum pc_rule_log)w;
 		return rc;
 	case K_DESC:
@@ -373,7 +369,7 @@ static int set_log_target(struct pc_settings *s, const char *val, char *err, siz
 		s->log_target = PC_LOGT_FILE;
 		return set_path(&s->log_file, val + 5, err, len);
 	}
-	if (word(val, targets, &w, err, len) < 0) {
+	if (pc_parse_word(val, targets, &w, err, len) < 0) {
 		snprintf(err, len, "'%s' is not one of: syslog stderr file:PATH", val);
 		return -1;
 	}
@@ -416,19 +412,19 @@ static int set_setting(struct pc_settings *s, enum skey k, const char *val, char
 
 	switch (k) {
 	case S_DEFAULT:
-		rc = word(val, verdicts, &w, err, len);
+		rc = pc_parse_word(val, verdicts, &w, err, len);
 		s->dflt = w ? PC_PERMIT : PC_DENY;
 		return rc;
 	case S_FAIL:
-		rc = word(val, fails, &w, err, len);
+		rc = pc_parse_word(val, fails, &w, err, len);
 		s->fail_open = w == 1;
 		return rc;
 	case S_LOG:
-		rc = word(val, logs, &w, err, len);
+		rc = pc_parse_word(val, logs, &w, err, len);
 		s->log = (enum pc_log_mode)w;
 		return rc;
 	case S_LOG_FORMAT:
-		rc = word(val, formats, &w, err, len);
+		rc = pc_parse_word(val, formats, &w, err, len);
 		s->log_format = (enum pc_log_format)w;
 		return rc;
 	case S_LOG_RATE:
@@ -563,9 +559,15 @@ static int key_index(const char *const *names, int n, const char *key)
 
 static void key_list(const char *const *names, int n, char *buf, size_t len)
 {
-	size_t used = 0;
-	for (int i = 0; i < n && used < len; i++)
-		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", names[i]);
+	struct pc_strbuf b;
+
+	pc_strbuf_init(&b, buf, len);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			pc_strbuf_puts(&b, ", ");
+		pc_strbuf_puts(&b, names[i]);
+	}
+	pc_strbuf_finish(&b);
 }
 
 /* Marks key k of the section as seen; false (reported) when it was already. */

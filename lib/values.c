@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strbuf.h"
+
 struct named {
 	const char *name;
 	int value;
@@ -373,7 +375,7 @@ const char *pc_icmp_type_name(int proto, int type)
 
 int pc_parse_word(const char *s, const char *const *names, int *out, char *err, size_t errlen)
 {
-	size_t used = 0;
+	struct pc_strbuf b;
 
 	for (int i = 0; names[i]; i++) {
 		if (!strcmp(s, names[i])) {
@@ -381,8 +383,14 @@ int pc_parse_word(const char *s, const char *const *names, int *out, char *err, 
 			return 0;
 		}
 	}
-	used = (size_t)snprintf(err, errlen, "'%s' is not one of:", s);
-	for (int i = 0; names[i] && used < errlen; i++)
-		used += (size_t)snprintf(err + used, errlen - used, " %s", names[i]);
+	pc_strbuf_init(&b, err, errlen);
+	pc_strbuf_putc(&b, '\'');
+	pc_strbuf_puts(&b, s);
+	pc_strbuf_puts(&b, "' is not one of:");
+	for (int i = 0; names[i]; i++) {
+		pc_strbuf_putc(&b, ' ');
+		pc_strbuf_puts(&b, names[i]);
+	}
+	pc_strbuf_finish(&b);
 	return -1;
 }

@@ -1315,7 +1315,6 @@ static int build_group(struct builder *b, unsigned proto, const uint32_t *rules,
 	return 0;
 }
 
-/* Builds the groups of a leaf from its address pairs a[0..n). */
 /* The leaf of remote and local "any" has, in most policies, the same rules
  * in both families: the second family reuses the groups of the first. */
 static bool shared_anyany(struct builder *b, struct grpref *lf, const uint64_t *pr, size_t n)

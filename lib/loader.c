@@ -779,6 +779,8 @@ static struct pc_policy *load(struct loader *L)
 		error(L, 0, "out of memory");
 	free(L->buf);
 	free(L->dir);
+	if (pc_diag_errors(L->diag) == before && !(L->p->path = strdup(L->file)))
+		pc_diag_add(L->diag, PC_DIAG_ERROR, L->file, 0, "out of memory");
 	if (pc_diag_errors(L->diag) > before) {
 		pc_policy_free(L->p);
 		return NULL;
@@ -809,11 +811,6 @@ struct pc_policy *pc_policy_load(const char *path, struct pc_diag *diag)
 	}
 	p = load(&L);
 	pc_rdfile_close(L.f);
-	if (p && !(p->path = strdup(path))) {
-		pc_policy_free(p);
-		pc_diag_add(diag, PC_DIAG_ERROR, path, 0, "out of memory");
-		return NULL;
-	}
 	return p;
 }
 
@@ -824,11 +821,5 @@ struct pc_policy *pc_policy_load_string(const char *text, const char *name, stru
 
 	L.dir = copy ? strdup(dirname(copy)) : NULL;
 	free(copy);
-	struct pc_policy *p = load(&L);
-	if (p && !(p->path = strdup(name))) {
-		pc_policy_free(p);
-		pc_diag_add(diag, PC_DIAG_ERROR, name, 0, "out of memory");
-		return NULL;
-	}
-	return p;
+	return load(&L);
 }

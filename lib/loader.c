@@ -337,20 +337,12 @@ static int set_path(char **dst, const char *val, char *err, size_t len)
 
 static int set_queue(struct pc_settings *s, const char *val, char *err, size_t len)
 {
-	char buf[32];
 	unsigned long lo, hi;
 
-	snprintf(buf, sizeof(buf), "%s", val);
-	char *dash = strchr(buf, '-');
-	if (dash)
-		*dash++ = '\0';
-	if (pc_parse_uint(buf, 65535, &lo, err, len) < 0 ||
-	    (dash && pc_parse_uint(dash, 65535, &hi, err, len) < 0)) {
+	if (pc_parse_range(val, 65535, &lo, &hi, err, len) < 0) {
 		snprintf(err, len, "'%s' is not a queue number or range (N or N-M, 0-65535)", val);
 		return -1;
 	}
-	if (!dash)
-		hi = lo;
 	if (hi < lo || hi - lo >= 64) {
 		snprintf(err, len, "queue range '%s' must be N-M with N <= M and at most 64 queues", val);
 		return -1;

@@ -78,6 +78,23 @@ bad:
 	return -1;
 }
 
+int pc_parse_range(const char *s, unsigned long max, unsigned long *lo, unsigned long *hi,
+		   char *err, size_t errlen)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	char *dash = strchr(buf, '-');
+	if (dash)
+		*dash++ = '\0';
+	if (pc_parse_uint(buf, max, lo, err, errlen) < 0 ||
+	    (dash && pc_parse_uint(dash, max, hi, err, errlen) < 0))
+		return -1;
+	if (!dash)
+		*hi = *lo;
+	return 0;
+}
+
 int pc_parse_proto(const char *s, int *proto, char *err, size_t errlen)
 {
 	unsigned long v;
@@ -236,7 +253,6 @@ static int one_port(const char *item, void *ctx)
 {
 	struct list *l = ctx;
 	unsigned long lo, hi;
-	char buf[32];
 
 	if (!strcmp(item, "any")) {
 		lo = 0;
@@ -247,19 +263,12 @@ static int one_port(const char *item, void *ctx)
 			return -1;
 		}
 	} else {
-		snprintf(buf, sizeof(buf), "%s", item);
-		char *dash = strchr(buf, '-');
-		if (dash)
-			*dash++ = '\0';
-		if (pc_parse_uint(buf, 65535, &lo, l->err, l->errlen) < 0 ||
-		    (dash && pc_parse_uint(dash, 65535, &hi, l->err, l->errlen) < 0)) {
+		if (pc_parse_range(item, 65535, &lo, &hi, l->err, l->errlen) < 0) {
 			if (!strstr(l->err, "out of range"))
 				snprintf(l->err, l->errlen, "'%s' is not a port or port range "
 					 "(N or N-M, 0-65535)", item);
 			return -1;
 		}
-		if (!dash)
-			hi = lo;
 		if (hi < lo) {
 			snprintf(l->err, l->errlen, "port range %s is reversed", item);
 			return -1;

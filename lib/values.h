@@ -9,6 +9,10 @@
 
 /* A decimal number 0..max, nothing else. */
 int pc_parse_uint(const char *s, unsigned long max, unsigned long *out, char *err, size_t errlen);
+/* N or N-M, each 0..max (*hi = *lo for N; M < N is the caller's to refuse).
+ * Text past the first 31 bytes of s is ignored. */
+int pc_parse_range(const char *s, unsigned long max, unsigned long *lo, unsigned long *hi,
+		   char *err, size_t errlen);
 
 /* "any", a protocol name (tcp, udp, icmp, icmpv6, ...) or 0-255. */
 int pc_parse_proto(const char *s, int *proto, char *err, size_t errlen);

@@ -465,8 +465,7 @@ static void refill(struct pc_vlog *vl, uint64_t now_ns)
 bool pc_vlog_admit(struct pc_vlog *vl, uint64_t now_ns)
 {
 	refill(vl, now_ns);
-	if (vl->pending && now_ns >= vl->due_ns)
-		report_suppressed(vl);
+	pc_vlog_tick(vl, now_ns);
 	if (vl->credit >= NS_PER_SEC) {
 		vl->credit -= NS_PER_SEC;
 		return true;

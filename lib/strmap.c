@@ -99,11 +99,6 @@ int pc_strmap_add(struct pc_strmap *m, const char *key, size_t value, size_t *ol
 	return 0;
 }
 
-int pc_strmap_put(struct pc_strmap *m, const char *key, size_t value)
-{
-	return pc_strmap_add(m, key, value, NULL);
-}
-
 long pc_strmap_get(const struct pc_strmap *m, const char *key)
 {
 	const struct slot *s = find(m->slots, m->cap, key, hash_str(key));

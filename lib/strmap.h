@@ -10,12 +10,9 @@ struct pc_strmap;
 struct pc_strmap *pc_strmap_new(void);
 void pc_strmap_free(struct pc_strmap *m);
 
-/* Maps key (not copied: it must outlive the map) to value. Returns 0, or -1
- * with errno (ENOMEM; EEXIST when the key is present, value unchanged). */
-int pc_strmap_put(struct pc_strmap *m, const char *key, size_t value);
-
-/* The same in one lookup: when key is present, returns -1 with errno EEXIST
- * and its value in *old (old may be NULL). Returns 0, or -1 with errno. */
+/* Maps key (not copied: it must outlive the map) to value, in one lookup.
+ * Returns 0, or -1 with errno: ENOMEM, or EEXIST when key is present (its
+ * value unchanged, and put in *old unless old is NULL). */
 int pc_strmap_add(struct pc_strmap *m, const char *key, size_t value, size_t *old);
 
 /* The value of key, or -1 when absent. */

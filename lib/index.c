@@ -128,13 +128,12 @@ struct icmppart {
 	uint32_t any[NDIR];
 };
 
-/* The records of a family sit among the blocks of its remote table, each
- * after the first block that names it, so that the block of a bucket and
- * the nodes of its intervals share cache lines. */
+/* The records of a family sit among the blocks of its remote table (in
+ * remote.blk), each after the first block that names it, so that the block
+ * of a bucket and the nodes of its intervals share cache lines. */
 struct famtab {
 	unsigned kw; /* 64-bit words per address key: 1 (v4) or 2 (v6) */
 	struct pc_lpm remote; /* remote address -> longest matching node */
-	const uint64_t *rec;  /* = remote.blk */
 };
 
 struct pc_index {
@@ -474,17 +473,17 @@ HOT uint32_t rec_query(const struct pc_index *ix, unsigned kw, const uint64_t *r
 HOT uint32_t node_query(const struct pc_index *ix, const struct famtab *f, uint32_t n,
 			   const uint64_t lw[2], const struct query *q)
 {
-	const uint64_t *r = f->rec + n;
+	const uint64_t *r = f->remote.blk + n;
 
 	if (rec_kind(r[0]) != REC_TREE)
 		return rec_query(ix, f->kw, r, lw, q);
 	for (uint32_t lf = pc_lpm_block_find(r + 1, (unsigned)(r[0] >> 40), lw); lf != NONE;
-	     lf = (uint32_t)f->rec[lf]) {
+	     lf = (uint32_t)f->remote.blk[lf]) {
 		uint32_t res;
 
 		if (lf & TERM)
 			return lf & ~TERM;
-		res = rec_query(ix, f->kw, f->rec + lf, lw, q);
+		res = rec_query(ix, f->kw, f->remote.blk + lf, lw, q);
 
 		if (res != NONE)
 			return res;
@@ -508,9 +507,9 @@ static __attribute__((noinline)) long chain_lookup(const struct famtab *f, const
 		if (n & TERM)
 			return n & ~TERM;
 		/* fetch the next shorter prefix while this one is tried */
-		up = (uint32_t)f->rec[n];
+		up = (uint32_t)f->remote.blk[n];
 		if (!(up & TERM))
-			__builtin_prefetch(f->rec + up);
+			__builtin_prefetch(f->remote.blk + up);
 		r = node_query(ix, f, n, lw, &q);
 		if (r != NONE)
 			return r;
@@ -1831,7 +1830,6 @@ static int relayout(struct builder *b, struct famtab *f, size_t *bytes)
 	free(t->blk);
 	t->words = b->lay.n;
 	t->blk = vec_take(&b->lay, bytes);
-	f->rec = t->blk;
 	vec_free(&b->rec);
 	vec_free(&b->map);
 	vec_free(&b->placed);

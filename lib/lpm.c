@@ -208,11 +208,11 @@ static size_t bucket_block(struct dirbuild *db, unsigned ws, u128 bs, u128 be)
 	return off;
 }
 
-/* The first bit of the bucket index: right after the common bits, or
+/* The first bit of the bucket index: right after the c common bits, or
  * earlier so that the index ends within word 0; sets word and shl. */
-static unsigned window(struct pc_lpm *t)
+static unsigned window(struct pc_lpm *t, unsigned c)
 {
-	unsigned start = t->d ? t->c : 0;
+	unsigned start = t->d ? c : 0;
 
 	if (start < 64 && start + t->d > 64)
 		start = 64 - t->d;
@@ -255,15 +255,14 @@ int pc_lpm_build(struct pc_lpm *t, unsigned kw, const struct pc_lpm_pfx *v, size
 	unsigned width = kw == 1 ? 32 : 128;
 	struct dirbuild db = { iv, m, 0, NULL, 0, 0, false };
 	size_t nb;
-	unsigned start;
+	unsigned c = common_bits(v, n), start;
 	u128 common, cm;
 	int rc;
 
 	memset(t, 0, sizeof *t);
 	t->root = root;
-	t->c = common_bits(v, n);
-	t->d = dir_bits(m, t->c, width);
-	cm = plen_mask(t->c);
+	t->d = dir_bits(m, c, width);
+	cm = plen_mask(c);
 	common = n ? key_of(v[0].key) & cm : 0;
 	t->cmask[0] = (uint64_t)(cm >> 64);
 	t->cmask[1] = (uint64_t)cm;
@@ -271,7 +270,7 @@ int pc_lpm_build(struct pc_lpm *t, unsigned kw, const struct pc_lpm_pfx *v, size
 	t->common[1] = (uint64_t)common;
 	nb = (size_t)1 << t->d;
 	t->dir = malloc(nb * sizeof *t->dir);
-	start = window(t);
+	start = window(t, c);
 	t->ws = compact_starts(start + t->d < 96 ? start + t->d : 96, iv, m);
 	/* a half block never takes more words than a narrow one */
 	db.blk = malloc((t->ws == PC_LPM_WIDE ? 3 : 1) * (nb + m) * sizeof *db.blk);

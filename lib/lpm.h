@@ -193,7 +193,7 @@ static inline __attribute__((always_inline)) uint32_t pc_lpm_block_find(const ui
  * bits right after the common ones, or ending with word 0 so as not to
  * straddle the words). */
 struct pc_lpm {
-	unsigned c, d;       /* common leading bits, direct index bits */
+	unsigned d;          /* direct index bits */
 	unsigned word, shl;
 	unsigned ws;         /* of the blocks */
 	uint64_t common[2];  /* the common bits; cmask selects them */

@@ -264,7 +264,6 @@ struct query {
 	bool ports, icmp;
 	uint8_t reject; /* flags of entries that cannot match */
 	uint16_t lport, rport;
-	uint16_t icmp_tc;
 	uint8_t icmp_type, icmp_code;
 };
 
@@ -308,7 +307,8 @@ static uint32_t tier_query(const struct pc_index *ix, const struct tier *t, cons
 
 static uint32_t icmp_query(const struct pc_index *ix, const struct icmppart *ip, const struct query *q)
 {
-	size_t i = find_eq(ix->cstart + ip->tc_off, ip->n_tc, q->icmp_tc);
+	unsigned tc = (unsigned)q->icmp_type << 8 | q->icmp_code;
+	size_t i = find_eq(ix->cstart + ip->tc_off, ip->n_tc, tc);
 
 	if (i < ip->n_tc)
 		return ix->cell[2 * (ip->tc_off + i) + q->d];
@@ -393,7 +393,6 @@ static void query_init(const struct pc_pkt *pkt, struct query *q)
 	q->rport = out ? pkt->dport : pkt->sport;
 	q->icmp_type = pkt->icmp_type;
 	q->icmp_code = pkt->icmp_code;
-	q->icmp_tc = (uint16_t)(pkt->icmp_type << 8 | pkt->icmp_code);
 }
 
 /* True when the ports or icmp word x of a listed entry admits the packet. */

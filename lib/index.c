@@ -261,7 +261,6 @@ static uint64_t mask_top(unsigned bits)
 struct query {
 	unsigned d; /* 0 in, 1 out */
 	uint8_t proto;
-	bool ports, icmp;
 	uint8_t reject; /* flags of entries that cannot match */
 	uint16_t lport, rport;
 	uint8_t icmp_type, icmp_code;
@@ -332,12 +331,12 @@ static uint32_t group_query(const struct pc_index *ix, const struct group *g, co
 	uint32_t best = g->plain[q->d];
 	bool ranked = group_ranked(g);
 
-	if (q->ports && g->n_tier) {
+	if (!(q->reject & F_PORTS) && g->n_tier) {
 		best = NONE;
 		for (size_t t = 0; t < g->n_tier && best == NONE; t++)
 			best = tier_query(ix, &ix->tier[g->tier_off + t], q);
 	}
-	if (q->icmp && g->icmp != NONE) {
+	if (!(q->reject & F_ICMP) && g->icmp != NONE) {
 		uint32_t r = icmp_query(ix, &ix->icmp[g->icmp], q);
 
 		if (!ranked || r < best)
@@ -385,10 +384,9 @@ static void query_init(const struct pc_pkt *pkt, struct query *q)
 
 	q->d = out;
 	q->proto = pkt->proto;
-	q->ports = !frag && (pkt->flags & PC_PKT_PORTS);
-	q->icmp = !frag && (pkt->flags & PC_PKT_ICMP);
-	q->reject = (uint8_t)((out ? F_NOT_OUT : F_NOT_IN) | (q->ports ? 0 : F_PORTS) |
-			      (q->icmp ? 0 : F_ICMP));
+	q->reject = (uint8_t)((out ? F_NOT_OUT : F_NOT_IN) |
+			      (!frag && (pkt->flags & PC_PKT_PORTS) ? 0 : F_PORTS) |
+			      (!frag && (pkt->flags & PC_PKT_ICMP) ? 0 : F_ICMP));
 	q->lport = out ? pkt->sport : pkt->dport;
 	q->rport = out ? pkt->dport : pkt->sport;
 	q->icmp_type = pkt->icmp_type;

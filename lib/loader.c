@@ -5,11 +5,13 @@
  * reader(), which counts lines, rejects over-long and malformed ones, strips
  * indentation, and tracks sections; inih then splits KEY = VALUE. */
 #include "budget.h"
+#include "marks.h"
 #include "policy_int.h"
 #include "rdfile.h"
 #include "strbuf.h"
 #include "values.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <libgen.h>
@@ -370,15 +372,39 @@ static int set_log_target(struct pc_settings *s, const char *val, char *err, siz
 }
 
 enum skey { S_DEFAULT, S_QUEUE, S_FAIL, S_LOG, S_LOG_TARGET, S_LOG_FORMAT, S_LOG_RATE,
-	    S_PID_FILE, S_STATUS_FILE, S_MAX };
+	    S_PID_FILE, S_STATUS_FILE, S_STATEFUL, S_MARK_MASK, S_MAX };
 
 static const char *const setting_names[S_MAX] = {
 	[S_DEFAULT] = "default",       [S_QUEUE] = "queue",
 	[S_FAIL] = "fail",             [S_LOG] = "log",
 	[S_LOG_TARGET] = "log-target", [S_LOG_FORMAT] = "log-format",
 	[S_LOG_RATE] = "log-rate",     [S_PID_FILE] = "pid-file",
-	[S_STATUS_FILE] = "status-file",
+	[S_STATUS_FILE] = "status-file", [S_STATEFUL] = "stateful",
+	[S_MARK_MASK] = "mark-mask",
 };
+
+/* A 32-bit mask, hexadecimal (0x...) or decimal, with at least
+ * PC_MARK_BITS_MIN bits set. */
+static int set_mark_mask(struct pc_settings *s, const char *val, char *err, size_t len)
+{
+	struct pc_marks m;
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(val, &end, 0);
+	if (!isdigit((unsigned char)val[0]) || *end || errno || v > UINT32_MAX) {
+		snprintf(err, len, "'%s' is not a 32-bit mask (e.g. 0xff000000)", val);
+		return -1;
+	}
+	if (pc_marks_init(&m, (uint32_t)v) < 0) {
+		snprintf(err, len, "mark-mask '%s' has fewer than %d bits set", val,
+			 PC_MARK_BITS_MIN);
+		return -1;
+	}
+	s->mark_mask = (uint32_t)v;
+	return 0;
+}
 
 static int set_log_rate(struct pc_settings *s, const char *val, char *err, size_t len)
 {
@@ -429,6 +455,12 @@ static int set_setting(struct pc_settings *s, enum skey k, const char *val, char
 		return set_path(&s->pid_file, val, err, len);
 	case S_STATUS_FILE:
 		return set_path(&s->status_file, val, err, len);
+	case S_STATEFUL:
+		rc = pc_parse_word(val, yes_no, &w, err, len);
+		s->stateful = w == 1;
+		return rc;
+	case S_MARK_MASK:
+		return set_mark_mask(s, val, err, len);
 	case S_MAX:
 		break;
 	}

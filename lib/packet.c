@@ -144,6 +144,7 @@ static int parse_tcp(struct cursor *c, struct pc_pkt *pkt)
 		return st;
 	pkt->sport = (uint16_t)rd16(h);
 	pkt->dport = (uint16_t)rd16(h + 2);
+	pkt->tcp_flags = h[13];
 	pkt->flags |= PC_PKT_PORTS;
 	return PC_PKT_OK;
 }
@@ -197,6 +198,7 @@ static const struct {
 
 static int parse_transport(struct cursor *c, struct pc_pkt *pkt)
 {
+	pkt->l4off = (uint16_t)c->off; /* < PC_PACKET_CAPLEN: need() bounds every header */
 	for (size_t i = 0; i < sizeof(l4_kinds) / sizeof(l4_kinds[0]); i++) {
 		if (l4_kinds[i].proto != pkt->proto)
 			continue;

@@ -19,6 +19,8 @@ struct pc_pkt {
 	uint8_t flags;
 	uint16_t sport, dport;
 	uint8_t icmp_type, icmp_code;
+	uint8_t tcp_flags; /* TCP: the flags byte (FIN 0x01, SYN 0x02, RST 0x04, ACK 0x10) */
+	uint16_t l4off;    /* offset of the upper-layer header (when one was reached) */
 	uint32_t len; /* length of the IP packet */
 	uint8_t src[16], dst[16];
 };

@@ -1,6 +1,8 @@
 /* policy.c - the policy container: settings and rules in file order */
 #include "policy_int.h"
 
+#include "marks.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,8 @@ static int settings_init(struct pc_settings *s)
 	s->log_target = PC_LOGT_SYSLOG;
 	s->log_format = PC_LOGF_TEXT;
 	s->log_rate = 100;
+	s->stateful = true;
+	s->mark_mask = PC_MARK_MASK_DEFAULT;
 	s->pid_file = strdup("/run/portcullis/portcullis.pid");
 	s->status_file = strdup("/run/portcullis/status");
 	if (!s->pid_file || !s->status_file) {

@@ -68,6 +68,8 @@ struct pc_settings {
 	unsigned log_rate;      /* verdict lines per second */
 	char *pid_file;
 	char *status_file;
+	bool stateful;          /* rules decide connections (conntrack), not packets */
+	uint32_t mark_mask;     /* the packet mark and connmark bits portcullis owns */
 };
 
 #endif

@@ -1,20 +1,15 @@
 /* cmd_hooks.c - "portcullis hooks up|down": the iptables/ip6tables hook chains */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "cmds.h"
 #include "diag.h"
-#include "fdio.h"
 #include "hooks.h"
 #include "policy.h"
 
@@ -26,73 +21,6 @@ static void usage(FILE *f)
 		   "  down  remove them; under systemd after a failure (SERVICE_RESULT set and\n"
 		   "        not success) a fail = closed policy keeps them until the restart\n",
 		PC_HOOK_CHAIN_IN, PC_HOOK_CHAIN_OUT);
-}
-
-/* In the child: stdin from the pipe (or as is), stdout/stderr to /dev/null
- * as flags say, then the program. Never returns. */
-static void child(const char *const *argv, int in_fd, int flags)
-{
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-	if (in_fd >= 0 && dup2(in_fd, STDIN_FILENO) < 0)
-		_exit(127);
-	if (null >= 0 && (flags & PC_RUN_NO_STDOUT))
-		dup2(null, STDOUT_FILENO);
-	if (null >= 0 && (flags & PC_RUN_NO_STDERR))
-		dup2(null, STDERR_FILENO);
-	/* execvp's argv is not const-qualified but is not written either */
-	execvp(argv[0], (char *const *)(uintptr_t)argv);
-	fprintf(stderr, "portcullis: cannot run %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
-}
-
-/* Waits for pid. Returns its exit status, or -1 with errno. */
-static int wait_child(pid_t pid)
-{
-	int st;
-
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	errno = EINTR; /* killed by a signal */
-	return -1;
-}
-
-/* pc_hooks_run_fn running the real program: fork and execvp, no shell. */
-static int run_program(void *ctx, const char *const *argv, const char *input, int flags)
-{
-	int fds[2] = { -1, -1 };
-	int ret = -1, saved;
-	pid_t pid;
-
-	(void)ctx;
-	if (input && pipe2(fds, O_CLOEXEC) < 0)
-		return -1;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		goto out;
-	if (pid == 0)
-		child(argv, fds[0], flags);
-	if (input) {
-		close(fds[0]);
-		fds[0] = -1;
-		/* a failed write shows as the program's failure (it read no rules) */
-		pc_write_all(fds[1], input, strlen(input));
-		close(fds[1]);
-		fds[1] = -1;
-	}
-	ret = wait_child(pid);
-out:
-	saved = errno;
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (fds[1] >= 0)
-		close(fds[1]);
-	errno = saved;
-	return ret;
 }
 
 /* Reads the hook settings of the policy at path into c. Returns 0, or -1
@@ -108,6 +36,8 @@ static int read_conf(const char *path, struct pc_hooks_conf *c)
 	c->queue_lo = s->queue_lo;
 	c->queue_hi = s->queue_hi;
 	c->fail_open = s->fail_open;
+	c->stateful = s->stateful;
+	c->mark_mask = s->mark_mask;
 	pc_policy_free(p);
 	return 0;
 }
@@ -148,7 +78,7 @@ static const struct option options[] = {
 
 int pc_cmd_hooks(int argc, char **argv)
 {
-	const struct pc_hooks_runner runner = { run_program, NULL };
+	const struct pc_hooks_runner runner = pc_hooks_real_runner;
 	struct pc_hooks_conf conf = { 0 };
 	const char *path = PC_DEFAULT_CONF;
 	char err[512];

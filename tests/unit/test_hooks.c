@@ -10,9 +10,10 @@
 
 /* What one family's filter table holds, as far as the hooks care. */
 struct table {
-	bool chain[2]; /* PORTCULLIS-IN, PORTCULLIS-OUT exist */
+	bool chain[3]; /* PORTCULLIS-IN, PORTCULLIS-OUT, PORTCULLIS-FAST exist */
 	int jumps[2];  /* jumps from INPUT, OUTPUT to them */
-	char text[1024];
+	char text[4096];
+	char fast[512]; /* the fast chain's restore text */
 };
 
 struct fake {
@@ -29,6 +30,8 @@ static int chain_index(const char *name)
 		return 0;
 	if (!strcmp(name, PC_HOOK_CHAIN_OUT) || !strcmp(name, "OUTPUT"))
 		return 1;
+	if (!strcmp(name, PC_HOOK_CHAIN_FAST))
+		return 2;
 	return -1;
 }
 
@@ -60,7 +63,22 @@ static int jump_cmd(struct table *t, const char *op, const char *base, const cha
 	return 0;
 }
 
-static int table_cmd(struct table *t, const char *const *argv, size_t argc)
+/* "iptables -S PORTCULLIS-FAST": the chain's -A lines. */
+static void fast_rules(const struct table *t, char *out, size_t outlen)
+{
+	const char *s = t->fast;
+
+	snprintf(out, outlen, "-N %s\n", PC_HOOK_CHAIN_FAST);
+	while ((s = strstr(s, "\n-A ")) != NULL) {
+		const char *e = strchr(s + 1, '\n');
+
+		strncat(out, s + 1, (size_t)(e - s));
+		s = e;
+	}
+}
+
+static int table_cmd(struct table *t, const char *const *argv, size_t argc, char *out,
+		     size_t outlen)
 {
 	const char *op = argv[2];
 	int c;
@@ -77,17 +95,28 @@ static int table_cmd(struct table *t, const char *const *argv, size_t argc)
 		return 0;
 	c = chain_index(argv[3]);
 	ck_assert_int_ge(c, 0);
+	if (!strcmp(op, "-N")) {
+		ck_assert_int_eq(c, 2);
+		if (t->chain[c])
+			return 1;
+		t->chain[c] = true;
+		t->fast[0] = '\0';
+		return 0;
+	}
 	if (!t->chain[c])
 		return 1;
 	if (!strcmp(op, "-X")) {
-		if (t->jumps[c])
+		if ((c < 2 && t->jumps[c]) || (c == 2 && t->chain[0] && strstr(t->text, "-j " PC_HOOK_CHAIN_FAST "\n")))
 			return 1; /* still referenced */
 		t->chain[c] = false;
 	}
+	if (!strcmp(op, "-S") && out)
+		fast_rules(t, out, outlen);
 	return 0; /* -S, -F */
 }
 
-static int fake_run(void *ctx, const char *const *argv, const char *input, int flags)
+static int fake_run(void *ctx, const char *const *argv, const char *input, int flags, char *out,
+		    size_t outlen)
 {
 	struct fake *f = ctx;
 	size_t argc = 0;
@@ -105,12 +134,20 @@ static int fake_run(void *ctx, const char *const *argv, const char *input, int f
 	if (strstr(argv[0], "-restore")) {
 		ck_assert_ptr_nonnull(input);
 		ck_assert_str_eq(argv[2], "--noflush");
+		if (strstr(input, ":" PC_HOOK_CHAIN_FAST " ")) {
+			snprintf(f->t[fam].fast, sizeof(f->t[fam].fast), "%s", input);
+			f->t[fam].chain[2] = true;
+			return 0;
+		}
+		/* a jump to a chain that does not exist fails the whole restore */
+		if (strstr(input, "-j " PC_HOOK_CHAIN_FAST "\n") && !f->t[fam].chain[2])
+			return 2;
 		snprintf(f->t[fam].text, sizeof(f->t[fam].text), "%s", input);
 		f->t[fam].chain[0] = f->t[fam].chain[1] = true;
 		return 0;
 	}
 	ck_assert_ptr_null(input);
-	return table_cmd(&f->t[fam], argv, argc);
+	return table_cmd(&f->t[fam], argv, argc, out, outlen);
 }
 
 static struct fake *fake_new(void)
@@ -134,11 +171,13 @@ static void assert_installed(const struct fake *f, const char *target)
 
 static void assert_removed(const struct fake *f)
 {
-	for (int fam = 0; fam < 2; fam++)
+	for (int fam = 0; fam < 2; fam++) {
 		for (int c = 0; c < 2; c++) {
 			ck_assert(!f->t[fam].chain[c]);
 			ck_assert_int_eq(f->t[fam].jumps[c], 0);
 		}
+		ck_assert(!f->t[fam].chain[2]);
+	}
 }
 
 START_TEST(text_single_queue)
@@ -307,11 +346,127 @@ START_TEST(commands_are_exact)
 				 "iptables -w -I INPUT 1 -j PORTCULLIS-IN\n"
 				 "iptables -w -C OUTPUT -j PORTCULLIS-OUT\n"
 				 "iptables -w -I OUTPUT 1 -j PORTCULLIS-OUT\n"
+				 "iptables -w -S PORTCULLIS-FAST\n"
 				 "ip6tables-restore -w --noflush\n"
 				 "ip6tables -w -C INPUT -j PORTCULLIS-IN\n"
 				 "ip6tables -w -I INPUT 1 -j PORTCULLIS-IN\n"
 				 "ip6tables -w -C OUTPUT -j PORTCULLIS-OUT\n"
-				 "ip6tables -w -I OUTPUT 1 -j PORTCULLIS-OUT\n");
+				 "ip6tables -w -I OUTPUT 1 -j PORTCULLIS-OUT\n"
+				 "ip6tables -w -S PORTCULLIS-FAST\n");
+	free(f);
+}
+END_TEST
+
+START_TEST(text_stateful)
+{
+	struct pc_hooks_conf c = { .queue_lo = 0, .queue_hi = 0, .stateful = true,
+				   .mark_mask = 0xff000000 };
+	char buf[4096];
+
+	ck_assert_int_eq(pc_hooks_restore_text(&c, buf, sizeof(buf)), 0);
+	/* S = 0x01000000, K = 0x02000000, P = 0x04000000, G = 0xf8000000, the
+	 * state codes in 0x38000000 */
+	ck_assert_str_eq(buf,
+		"*filter\n"
+		":PORTCULLIS-IN - [0:0]\n"
+		":PORTCULLIS-OUT - [0:0]\n"
+		"-A PORTCULLIS-IN -i lo -j RETURN\n"
+		"-A PORTCULLIS-IN -m mark --mark 0x1000000/0x1000000 -j CONNMARK --save-mark "
+		"--nfmask 0xfe000000 --ctmask 0xfe000000\n"
+		"-A PORTCULLIS-IN -m mark --mark 0x5000000/0x5000000 -j ACCEPT\n"
+		"-A PORTCULLIS-IN -m mark --mark 0x1000000/0x1000000 -j DROP\n"
+		"-A PORTCULLIS-IN -j PORTCULLIS-FAST\n"
+		"-A PORTCULLIS-IN -j MARK --set-xmark 0x0/0xff000000\n"
+		"-A PORTCULLIS-IN -m conntrack --ctstate NEW -j MARK --set-xmark 0x8000000/0xff000000\n"
+		"-A PORTCULLIS-IN -m conntrack --ctstate INVALID -j MARK --set-xmark "
+		"0x10000000/0xff000000\n"
+		"-A PORTCULLIS-IN -m conntrack --ctstate ESTABLISHED,RELATED --ctdir ORIGINAL "
+		"-j MARK --set-xmark 0x18000000/0xff000000\n"
+		"-A PORTCULLIS-IN -m conntrack --ctstate ESTABLISHED,RELATED --ctdir REPLY "
+		"-j MARK --set-xmark 0x20000000/0xff000000\n"
+		"-A PORTCULLIS-IN -m conntrack --ctstate ESTABLISHED,RELATED -j CONNMARK "
+		"--restore-mark --nfmask 0x6000000 --ctmask 0x6000000\n"
+		"-A PORTCULLIS-IN -j NFQUEUE --queue-num 0\n"
+		"-A PORTCULLIS-OUT -o lo -j RETURN\n"
+		"-A PORTCULLIS-OUT -m mark --mark 0x1000000/0x1000000 -j CONNMARK --save-mark "
+		"--nfmask 0xfe000000 --ctmask 0xfe000000\n"
+		"-A PORTCULLIS-OUT -m mark --mark 0x5000000/0x5000000 -j ACCEPT\n"
+		"-A PORTCULLIS-OUT -m mark --mark 0x1000000/0x1000000 -j DROP\n"
+		"-A PORTCULLIS-OUT -j PORTCULLIS-FAST\n"
+		"-A PORTCULLIS-OUT -j MARK --set-xmark 0x0/0xff000000\n"
+		"-A PORTCULLIS-OUT -m conntrack --ctstate NEW -j MARK --set-xmark 0x8000000/0xff000000\n"
+		"-A PORTCULLIS-OUT -m conntrack --ctstate INVALID -j MARK --set-xmark "
+		"0x10000000/0xff000000\n"
+		"-A PORTCULLIS-OUT -m conntrack --ctstate ESTABLISHED,RELATED --ctdir ORIGINAL "
+		"-j MARK --set-xmark 0x18000000/0xff000000\n"
+		"-A PORTCULLIS-OUT -m conntrack --ctstate ESTABLISHED,RELATED --ctdir REPLY "
+		"-j MARK --set-xmark 0x20000000/0xff000000\n"
+		"-A PORTCULLIS-OUT -m conntrack --ctstate ESTABLISHED,RELATED -j CONNMARK "
+		"--restore-mark --nfmask 0x6000000 --ctmask 0x6000000\n"
+		"-A PORTCULLIS-OUT -j NFQUEUE --queue-num 0\n"
+		"COMMIT\n");
+	c.mark_mask = 0x1f; /* five bits are too few */
+	errno = 0;
+	ck_assert_int_eq(pc_hooks_restore_text(&c, buf, sizeof(buf)), -1);
+	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+START_TEST(text_fast)
+{
+	char buf[512];
+
+	ck_assert_int_eq(pc_hooks_fast_text(0xff000000, 0, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "*filter\n:PORTCULLIS-FAST - [0:0]\nCOMMIT\n");
+	ck_assert_int_eq(pc_hooks_fast_text(0xff000000, 5, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "*filter\n:PORTCULLIS-FAST - [0:0]\n"
+			      "-A PORTCULLIS-FAST -m connmark --mark 0x2e000000/0xfe000000 -j ACCEPT\n"
+			      "-A PORTCULLIS-FAST -m connmark --mark 0x2a000000/0xfe000000 -j DROP\n"
+			      "COMMIT\n");
+	/* a scattered mask: S 0x1, K 0x4, P 0x10, G 0x40 0x100 0x400 0x1000 */
+	ck_assert_int_eq(pc_hooks_fast_text(0x1555, 15, buf, sizeof(buf)), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "--mark 0x1554/0x1554 -j ACCEPT"));
+	ck_assert_ptr_nonnull(strstr(buf, "--mark 0x1544/0x1554 -j DROP"));
+	errno = 0;
+	ck_assert_int_eq(pc_hooks_fast_text(0x1555, 16, buf, sizeof(buf)), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(pc_hooks_fast_text(0xff000000, 5, buf, 40), -1);
+	ck_assert_int_eq(errno, ENOSPC);
+}
+END_TEST
+
+START_TEST(stateful_up_keeps_fast_path)
+{
+	struct pc_hooks_conf c = { .queue_lo = 0, .queue_hi = 0, .stateful = true,
+				   .mark_mask = 0xff000000 };
+	struct fake *f = fake_new();
+	struct pc_hooks_runner r = { fake_run, f };
+	uint32_t gen[2];
+	char err[256] = "";
+
+	ck_assert_int_eq(pc_hooks_fast_get(c.mark_mask, &r, gen, err, sizeof(err)), 0);
+	ck_assert_uint_eq(gen[0], 0);
+	ck_assert_uint_eq(gen[1], 0);
+	ck_assert_int_eq(pc_hooks_up(&c, &r, err, sizeof(err)), 0);
+	assert_installed(f, "-j PORTCULLIS-FAST\n");
+	ck_assert(f->t[0].chain[2] && f->t[1].chain[2]);
+	ck_assert_int_eq(pc_hooks_fast_set(c.mark_mask, 7, &r, err, sizeof(err)), 0);
+	ck_assert_int_eq(pc_hooks_fast_get(c.mark_mask, &r, gen, err, sizeof(err)), 0);
+	ck_assert_uint_eq(gen[0], 7);
+	ck_assert_uint_eq(gen[1], 7);
+	/* up again (a restart): the fast path keeps generation 7 */
+	ck_assert_int_eq(pc_hooks_up(&c, &r, err, sizeof(err)), 0);
+	ck_assert_int_eq(pc_hooks_fast_get(c.mark_mask, &r, gen, err, sizeof(err)), 0);
+	ck_assert_uint_eq(gen[0], 7);
+	/* a stateless up removes it, down removes everything */
+	c.stateful = false;
+	ck_assert_int_eq(pc_hooks_up(&c, &r, err, sizeof(err)), 0);
+	ck_assert(!f->t[0].chain[2] && !f->t[1].chain[2]);
+	c.stateful = true;
+	ck_assert_msg(pc_hooks_up(&c, &r, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(pc_hooks_down(&r, err, sizeof(err)), 0);
+	assert_removed(f);
+	ck_assert_str_eq(err, "");
 	free(f);
 }
 END_TEST
@@ -330,6 +485,9 @@ static Suite *hooks_suite(void)
 	tcase_add_test(tc, up_reports_unrunnable_program);
 	tcase_add_test(tc, down_goes_on_after_failure);
 	tcase_add_test(tc, commands_are_exact);
+	tcase_add_test(tc, text_stateful);
+	tcase_add_test(tc, text_fast);
+	tcase_add_test(tc, stateful_up_keeps_fast_path);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,6 +10,7 @@
 #include "chores.h"
 #include "clock.h"
 #include "decide.h"
+#include "fastpath.h"
 #include "loader.h"
 #include "queue.h"
 #include "status.h"
@@ -46,6 +47,7 @@ struct pc_daemon {
 	int64_t start_time;
 	uint64_t status_seq;
 	struct pc_reload_state reload;
+	struct pc_fastpath fast;  /* stateful: the generation the kernel's fast path accepts */
 	struct pc_loader loader;  /* the reload in progress */
 	struct pc_chores *chores; /* status writes and table frees, off the packet path */
 	bool reload_again;        /* SIGHUP during a load: load once more after it */

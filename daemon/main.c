@@ -114,6 +114,12 @@ static int load(struct pc_daemon *d)
 	}
 	d->vlog_open = true;
 	pc_log_set_tee(tee_to_vlog, d);
+	if (pc_fastpath_init(&d->fast, d->table->set->mark_mask, d->table->set->stateful) < 0) {
+		pc_log_warn("portcullisd: mark-mask");
+		return -1;
+	}
+	d->table->marks = d->fast.marks;
+	d->table->gen = d->fast.gen;
 	d->queue_lo = d->table->set->queue_lo;
 	d->queue_hi = d->table->set->queue_hi;
 	d->pid_file = d->table->set->pid_file ? strdup(d->table->set->pid_file) : NULL;
@@ -188,10 +194,14 @@ static void serving(struct pc_daemon *d)
 		pc_log_warn("cannot write the pid file %s", d->pid_file);
 	if (d->status_file && *d->status_file)
 		make_parents(d->status_file);
+	/* the surviving connections of an earlier daemon are judged again */
+	if (d->table->set->stateful)
+		pc_fastpath_apply(&d->fast, d->fast.gen, true, pc_mono_ns());
 	pc_daemon_write_status(d, true);
-	pc_log_info("started: %s, %zu rules, %zu enabled, fail %s, policy %s", queue,
+	pc_log_info("started: %s, %zu rules, %zu enabled, fail %s, %s, policy %s", queue,
 		    d->table->nrules, d->table->enabled,
 		    d->table->set->fail_open ? "open" : "closed",
+		    d->table->set->stateful ? "stateful" : "stateless",
 		    d->conf_abs ? d->conf_abs : d->conf);
 	start_watchdog(d);
 	pc_notifyf("READY=1\nMAINPID=%ld\nSTATUS=%s: %zu rules, %zu enabled", (long)getpid(),

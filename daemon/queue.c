@@ -45,6 +45,7 @@ struct pc_queue {
 	/* verdicts of the batch being handled */
 	unsigned nv;
 	uint32_t ids[PC_QUEUE_BATCH];
+	uint32_t marks[PC_QUEUE_BATCH]; /* for NF_REPEAT */
 	uint8_t verdicts[PC_QUEUE_BATCH];
 	/* packets of a batch whose verdicts could not be sent: ids up to lost_id */
 	bool lost;
@@ -68,17 +69,22 @@ static int send_msgs(struct pc_queue *q, const void *buf, size_t len)
 	return -1;
 }
 
-static size_t put_verdict(char *buf, int type, unsigned num, uint32_t id, int verdict)
+static size_t put_verdict(char *buf, int type, unsigned num, uint32_t id, int verdict,
+			  uint32_t mark)
 {
 	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, type, num);
 
 	nfq_nlmsg_verdict_put(nlh, (int)id, verdict);
+	if (verdict == NF_REPEAT)
+		nfq_nlmsg_verdict_put_mark(nlh, mark);
 	return nlh->nlmsg_len;
 }
 
-/* True when every verdict of the batch is the same. */
+/* True when every verdict of the batch is the same accept or drop. */
 static bool uniform(const struct pc_queue *q)
 {
+	if (q->verdicts[0] == NF_REPEAT)
+		return false;
 	for (unsigned i = 1; i < q->nv; i++)
 		if (q->verdicts[i] != q->verdicts[0])
 			return false;
@@ -96,14 +102,14 @@ static void flush_verdicts(struct pc_queue *q)
 	if (!q->nv)
 		return;
 	if (q->lost)
-		len += put_verdict(q->tx, NFQNL_MSG_VERDICT_BATCH, q->num, q->lost_id, NF_DROP);
+		len += put_verdict(q->tx, NFQNL_MSG_VERDICT_BATCH, q->num, q->lost_id, NF_DROP, 0);
 	if (uniform(q)) {
 		len += put_verdict(q->tx + len, NFQNL_MSG_VERDICT_BATCH, q->num, q->ids[q->nv - 1],
-				   q->verdicts[0]);
+				   q->verdicts[0], 0);
 	} else {
 		for (unsigned i = 0; i < q->nv && len + VERDICT_MSG_SIZE <= sizeof(q->tx); i++)
 			len += put_verdict(q->tx + len, NFQNL_MSG_VERDICT, q->num, q->ids[i],
-					   q->verdicts[i]);
+					   q->verdicts[i], q->marks[i]);
 	}
 	if (send_msgs(q, q->tx, len) == 0) {
 		q->lost = false;
@@ -115,12 +121,13 @@ static void flush_verdicts(struct pc_queue *q)
 	q->nv = 0;
 }
 
-static void add_verdict(struct pc_queue *q, uint32_t id, int verdict)
+static void add_verdict(struct pc_queue *q, uint32_t id, int verdict, uint32_t mark)
 {
 	if (q->nv == PC_QUEUE_BATCH)
 		flush_verdicts(q);
 	q->ids[q->nv] = id;
 	q->verdicts[q->nv] = (uint8_t)verdict;
+	q->marks[q->nv] = mark;
 	q->nv++;
 }
 
@@ -129,6 +136,8 @@ static int on_packet(const struct nlmsghdr *nlh, void *data)
 	struct pc_queue *q = data;
 	struct pc_nfqmsg m;
 	struct pc_queue_pkt pkt;
+	uint32_t mark = 0;
+	int verdict;
 
 	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_QUEUE ||
 	    NFNL_MSG_TYPE(nlh->nlmsg_type) != NFQNL_MSG_PACKET)
@@ -137,7 +146,7 @@ static int on_packet(const struct nlmsghdr *nlh, void *data)
 		pc_counter_inc(&q->st.bad_msgs);
 		if (m.has_id) {
 			pc_counter_inc(&q->st.packets);
-			add_verdict(q, m.id, NF_DROP);
+			add_verdict(q, m.id, NF_DROP, 0);
 		} /* else no id: nothing we could answer */
 		return MNL_CB_OK;
 	}
@@ -146,7 +155,9 @@ static int on_packet(const struct nlmsghdr *nlh, void *data)
 	pkt.caplen = m.caplen;
 	pkt.pktlen = m.origlen > m.caplen ? m.origlen : m.caplen;
 	pkt.hook = m.hook;
-	add_verdict(q, m.id, q->handler(q->arg, &pkt));
+	pkt.mark = m.mark;
+	verdict = q->handler(q->arg, &pkt, &mark);
+	add_verdict(q, m.id, verdict, mark);
 	return MNL_CB_OK;
 }
 

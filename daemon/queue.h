@@ -24,11 +24,13 @@ struct pc_queue_pkt {
 	size_t caplen;       /* bytes at data */
 	size_t pktlen;       /* the packet's length before the copy range cut it */
 	unsigned hook;       /* NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, ... */
+	uint32_t mark;       /* the packet mark (0 when the kernel sent none) */
 };
 
-/* Decides one packet; returns NF_ACCEPT or NF_DROP. Called for every packet,
- * so it must neither allocate nor block. */
-typedef int pc_queue_handler(void *arg, const struct pc_queue_pkt *pkt);
+/* Decides one packet; returns NF_ACCEPT, NF_DROP, or NF_REPEAT with the
+ * packet's new mark in *mark. Called for every packet, so it must neither
+ * allocate nor block. */
+typedef int pc_queue_handler(void *arg, const struct pc_queue_pkt *pkt, uint32_t *mark);
 
 /* Counters kept by the queue itself. */
 struct pc_queue_stats {

@@ -75,6 +75,11 @@ static void warn_restart(const struct pc_daemon *d, const struct pc_settings *s)
 		pc_log_warnx("pid-file changed: it takes effect at the next start");
 	if (str_differs(s->status_file, d->status_file))
 		pc_log_warnx("status-file changed: it takes effect at the next start");
+	if (s->mark_mask != d->fast.marks.mask)
+		pc_log_warnx("mark-mask changed: it takes effect at the next start");
+	if (s->stateful != d->table->set->stateful)
+		pc_log_warnx("stateful changed: run 'portcullis hooks up' (or restart the service) "
+			     "to install the matching hook rules");
 }
 
 /* Puts t (and vl when set) in service and frees what they replace. The
@@ -88,8 +93,13 @@ static void swap_in(struct pc_daemon *d, struct pc_table *t, struct pc_vlog *vl)
 		pc_workers_set_fail_open(d->workers, t->set->fail_open);
 	if (vl)
 		pc_vlock_swap(&d->vlog, vl);
+	t->marks = d->fast.marks;
+	t->gen = pc_fastpath_next(&d->fast);
 	old = pc_workers_swap(d->workers, t);
 	d->table = t;
+	/* only now: a verdict of the old table must never carry the new generation */
+	if (t->set->stateful || old->set->stateful)
+		pc_fastpath_apply(&d->fast, t->gen, t->set->stateful, pc_mono_ns());
 	pc_table_carry_hits(t, old);
 	/* queued after any status write that still refers to its rule names */
 	pc_chores_free_table(d->chores, old);
@@ -115,6 +125,8 @@ static void apply(struct pc_daemon *d, struct pc_table *t, const struct pc_diag 
 	}
 	warn_restart(d, t->set);
 	swap_in(d, t, vl);
+	/* the fast path's move is part of it */
+	d->reload.ms = (pc_mono_ns() - d->reload.started_ns) / PC_NS_PER_MS;
 	pc_log_info("reloaded: %zu rules, %zu enabled in %llu ms", t->nrules, t->enabled,
 		    (unsigned long long)d->reload.ms);
 	d->reload.ok++;

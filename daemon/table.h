@@ -10,6 +10,7 @@
 #include "counter.h"
 #include "diag.h"
 #include "index.h"
+#include "marks.h"
 #include "policy.h"
 
 struct pc_table {
@@ -25,6 +26,10 @@ struct pc_table {
 	pc_counter *hits;
 	size_t nrows, stride;
 	uint64_t *carried;
+	/* stateful = yes: the mark layout the hooks use and the generation
+	 * this table's verdicts are saved under (set before it serves) */
+	struct pc_marks marks;
+	uint32_t gen;
 };
 
 /* Loads path and compiles it, with nrows rows of hit counters (one per

@@ -18,7 +18,7 @@
 
 enum key_id {
 	K_TIME, K_VERDICT, K_RULE, K_REASON, K_DIR, K_PROTO, K_SRC, K_SPORT,
-	K_DST, K_DPORT, K_TYPE, K_CODE, K_LEN, K_SUPPRESSED, K_LEVEL, K_MSG, K_COUNT
+	K_DST, K_DPORT, K_TYPE, K_CODE, K_LEN, K_SUPPRESSED, K_LEVEL, K_MSG, K_STATE, K_COUNT
 };
 
 #define BIT(k) (1u << (k))
@@ -40,6 +40,7 @@ static const struct key {
 	{ "code", K_CODE, 255 },      { "len", K_LEN, UINT32_MAX },
 	{ "suppressed", K_SUPPRESSED, UINT64_MAX },
 	{ "level", K_LEVEL, 0 },      { "msg", K_MSG, 0 },
+	{ "state", K_STATE, 0 },
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -598,6 +599,18 @@ static int set_rule(struct parser *ps)
 	return 0;
 }
 
+static int set_state(struct parser *ps)
+{
+	static const char *const states[] = { "-", "new", "revalidated", "invalid", "untracked",
+					      NULL };
+	int i = val_word(&ps->v, states);
+
+	if (i <= 0)
+		return fail(ps, "state: unknown value");
+	ps->rec->state = (uint8_t)i;
+	return 0;
+}
+
 static int set_word(struct parser *ps, const struct key *k)
 {
 	static const char *const verdicts[] = { "deny", "permit", NULL };
@@ -663,6 +676,8 @@ static int set_string(struct parser *ps, const struct key *k)
 	case K_MSG:
 		memcpy(r->msg, ps->v.s, ps->v.len + 1);
 		return 0;
+	case K_STATE:
+		return set_state(ps);
 	default:
 		return set_addr(ps, k, k->id == K_SRC ? r->src : r->dst);
 	}

@@ -44,6 +44,7 @@ struct pc_logrec {
 	uint16_t sport, dport;
 	uint8_t type, code;
 	uint32_t len;
+	uint8_t state;            /* enum pc_vlog_state: 0 when the line has no state= */
 	uint64_t suppressed;
 	char level[PC_LOGREAD_LEVEL_MAX];
 	char msg[PC_LOGREAD_LINE_MAX + 1]; /* last: the parser clears only what precedes it */

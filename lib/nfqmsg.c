@@ -39,6 +39,11 @@ static int take(struct pc_nfqmsg *m, unsigned type, const uint8_t *v, size_t n)
 			return -1;
 		m->origlen = be32_at(v);
 		return 0;
+	case NFQA_MARK:
+		if (n != sizeof(uint32_t))
+			return -1;
+		m->mark = be32_at(v);
+		return 0;
 	default:
 		return 0;
 	}

@@ -1,7 +1,7 @@
 /* nfqmsg.h - the parts of an NFQUEUE packet message the daemon reads
  *
  * A walk over the message's attributes that reads only the packet header,
- * the payload and the original length, checking every attribute's bounds
+ * the payload, the original length and the mark, checking every attribute's bounds
  * on the way (nfq_nlmsg_parse builds and validates the whole attribute
  * table: a quarter of the daemon's per-packet work). */
 #ifndef PC_NFQMSG_H
@@ -18,6 +18,7 @@ struct pc_nfqmsg {
 	const uint8_t *payload;  /* NULL when the message has none */
 	size_t caplen;           /* bytes at payload */
 	uint32_t origlen;        /* NFQA_CAP_LEN (host order), 0 when absent */
+	uint32_t mark;           /* NFQA_MARK (host order), 0 when absent */
 };
 
 /* Parses the len bytes of one netlink message at msg (its nlmsghdr first;

@@ -198,6 +198,16 @@ static void kv_end(struct pc_strbuf *b, enum pc_log_format fmt)
 	pc_strbuf_putc(b, '}');
 }
 
+const char *pc_vlog_state_name(enum pc_vlog_state s)
+{
+	static const char *const names[PC_VSTATE_MAX] = {
+		[PC_VSTATE_NEW] = "new", [PC_VSTATE_REVALIDATED] = "revalidated",
+		[PC_VSTATE_INVALID] = "invalid", [PC_VSTATE_UNTRACKED] = "untracked",
+	};
+
+	return (unsigned)s < PC_VSTATE_MAX ? names[s] : NULL;
+}
+
 static const char *dir_name(uint8_t dir)
 {
 	return dir == PC_DIR_IN ? "in" : dir == PC_DIR_OUT ? "out" : "fwd";
@@ -260,6 +270,8 @@ static size_t format_rec(struct pc_strbuf *b, enum pc_log_format fmt, const char
 		kv_num(b, fmt, "len", rec->len);
 	else
 		kv_packet(b, fmt, rec->pkt);
+	if (pc_vlog_state_name(rec->state))
+		kv_str(b, fmt, "state", pc_vlog_state_name(rec->state), false);
 	kv_end(b, fmt);
 	return pc_strbuf_finish(b);
 }

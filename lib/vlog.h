@@ -14,6 +14,19 @@
 #define PC_VLOG_LINE_MAX 2048       /* longest line written, newline included */
 #define PC_VLOG_RATE_MAX 1000000u   /* higher log-rate values are clamped */
 
+/* What a verdict decided under stateful = yes (the state= key). */
+enum pc_vlog_state {
+	PC_VSTATE_NONE = 0,    /* stateful = no: no state= key */
+	PC_VSTATE_NEW,         /* a new connection */
+	PC_VSTATE_REVALIDATED, /* a live connection judged again after a reload */
+	PC_VSTATE_INVALID,     /* a packet of no connection conntrack accepts */
+	PC_VSTATE_UNTRACKED,   /* a packet conntrack does not track, decided alone */
+	PC_VSTATE_MAX
+};
+
+/* "new", "revalidated", ...; NULL for PC_VSTATE_NONE. */
+const char *pc_vlog_state_name(enum pc_vlog_state s);
+
 /* One verdict to log. */
 struct pc_vlog_rec {
 	enum pc_action verdict;
@@ -22,6 +35,7 @@ struct pc_vlog_rec {
 	uint8_t dir;              /* PC_DIR_IN, PC_DIR_OUT, or 0: neither (forwarded) */
 	uint32_t len;             /* packet length, used when the packet is malformed */
 	const struct pc_pkt *pkt; /* the parsed packet when reason is NULL */
+	enum pc_vlog_state state;
 };
 
 /* Formats rec as one line without newline into buf (len bytes, always

@@ -211,7 +211,8 @@ pc_topo() {
 
 # pc_policy FILE [SETTING...]: writes a policy whose [portcullis] section
 # holds the test's files, the given "key = value" settings, then the rules
-# read from stdin.
+# read from stdin. Without a "stateful = ..." setting the policy is
+# stateless (stateful = no): the tests written for the per-packet model.
 pc_policy() {
 	local file=$1 s
 	shift
@@ -220,6 +221,10 @@ pc_policy() {
 		printf 'pid-file = %s\n' "$PC_TMP/portcullisd.pid"
 		printf 'status-file = %s\n' "$PC_TMP/status"
 		printf 'log-target = file:%s\n' "$PC_TMP/daemon.log"
+		case " $* " in
+		*" stateful ="* | *" stateful="*) ;;
+		*) printf 'stateful = no\n' ;;
+		esac
 		for s in "$@"; do
 			printf '%s\n' "$s"
 		done

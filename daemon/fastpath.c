@@ -1,0 +1,66 @@
+/* fastpath.c - the generation of the kernel's fast path */
+#include "fastpath.h"
+
+#include <errno.h>
+
+#include "clock.h"
+#include "hooks.h"
+#include "log.h"
+
+#define RETRY_NS (1000 * PC_NS_PER_MS)
+
+int pc_fastpath_init(struct pc_fastpath *f, uint32_t mask, bool read)
+{
+	uint32_t held[2] = { 0, 0 };
+	char err[256];
+
+	*f = (struct pc_fastpath){ 0 };
+	if (pc_marks_init(&f->marks, mask) < 0)
+		return -1;
+	if (read && pc_hooks_fast_get(mask, &pc_hooks_real_runner, held, err, sizeof(err)) < 0) {
+		pc_log_warnx("fast path: %s; starting at generation 1", err);
+		held[0] = held[1] = 0;
+	}
+	f->gen = pc_marks_next_gen(&f->marks, held[0] > held[1] ? held[0] : held[1]);
+	while (f->gen == held[0] || f->gen == held[1])
+		f->gen = pc_marks_next_gen(&f->marks, f->gen);
+	return 0;
+}
+
+uint32_t pc_fastpath_next(const struct pc_fastpath *f)
+{
+	return pc_marks_next_gen(&f->marks, f->gen);
+}
+
+static int set_chains(struct pc_fastpath *f, uint64_t now_ns)
+{
+	uint32_t gen = f->active ? f->gen : 0;
+	char err[256];
+
+	if (pc_hooks_fast_set(f->marks.mask, gen, &pc_hooks_real_runner, err, sizeof(err)) == 0) {
+		if (f->pending)
+			pc_log_info("fast path: the chains accept generation %u now", gen);
+		f->pending = false;
+		f->applied = gen;
+		return 0;
+	}
+	if (!f->pending)
+		pc_log_warnx("fast path: %s; established connections go through the queue "
+			     "until it works (trying again every second)", err);
+	f->pending = true;
+	f->next_try_ns = now_ns + RETRY_NS;
+	return -1;
+}
+
+int pc_fastpath_apply(struct pc_fastpath *f, uint32_t gen, bool stateful, uint64_t now_ns)
+{
+	f->gen = gen;
+	f->active = stateful;
+	return set_chains(f, now_ns);
+}
+
+void pc_fastpath_retry(struct pc_fastpath *f, uint64_t now_ns)
+{
+	if (f->pending && now_ns >= f->next_try_ns)
+		set_chains(f, now_ns);
+}

@@ -1,0 +1,41 @@
+/* fastpath.h - the kernel's fast path for established connections: which
+ * policy generation the PORTCULLIS-FAST chains accept. The daemon picks a
+ * generation at start that differs from what the chains hold (so every
+ * surviving connection is judged again), gives each new table the next one,
+ * and moves the chains to it once the table serves. */
+#ifndef PC_FASTPATH_H
+#define PC_FASTPATH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "marks.h"
+
+struct pc_fastpath {
+	struct pc_marks marks; /* the layout of mark-mask, fixed at start */
+	uint32_t gen;          /* the generation of the table in service */
+	bool active;           /* that table is stateful: the chains accept gen */
+	uint32_t applied;      /* the generation the chains were last set to (0: none) */
+	bool pending;          /* the chains could not be set: try again */
+	uint64_t next_try_ns;
+};
+
+/* Lays out mask and picks the first generation: with read, one the chains
+ * of neither family hold now (when iptables cannot be read it logs a
+ * warning and starts at 1); else 1. Returns 0, or -1 with errno EINVAL for
+ * a bad mask. */
+int pc_fastpath_init(struct pc_fastpath *f, uint32_t mask, bool read);
+
+/* The generation for the next table: the one after the current. */
+uint32_t pc_fastpath_next(const struct pc_fastpath *f);
+
+/* The table of generation gen serves now: moves the chains of both
+ * families to it (a stateless table saves no verdict: the chains are
+ * emptied). Returns 0, or -1 after logging why; then pc_fastpath_retry
+ * tries again. */
+int pc_fastpath_apply(struct pc_fastpath *f, uint32_t gen, bool stateful, uint64_t now_ns);
+
+/* Tries again (once a second at most) when the last apply failed. */
+void pc_fastpath_retry(struct pc_fastpath *f, uint64_t now_ns);
+
+#endif

@@ -16,7 +16,7 @@ detail="exit $rc: $(cat "$tmp/out" "$tmp/err")"
 check "check: exit 0" test "$rc" -eq 0
 check "check: configuration OK" grep -qx "configuration OK" "$tmp/out"
 check "check: no warning, nothing on stderr" test ! -s "$tmp/err"
-check "check: 38 rules, 11 enabled" grep -q ": 38 rules, 11 enabled$" "$tmp/out"
+check "check: 40 rules, 11 enabled" grep -q ": 40 rules, 11 enabled$" "$tmp/out"
 
 # Sections, in order, with what each says.
 awk '
@@ -29,12 +29,20 @@ awk '
 	{ prev2 = prev; prev = $0 }
 	END { print name "|" en "|" act "|" dir "|" com }' "$conf" | sed 1d >"$tmp/rules"
 detail=$(grep -v '|c$' "$tmp/rules")
-check "38 rule sections" test "$(wc -l <"$tmp/rules")" -eq 38
-check "one comment line right before every rule" test "$(grep -c '|c$' "$tmp/rules")" -eq 38
-detail=$(grep -v '|both|' "$tmp/rules")
-check "every rule says direction = both" test "$(grep -c '|both|' "$tmp/rules")" -eq 38
+check "40 rule sections" test "$(wc -l <"$tmp/rules")" -eq 40
+check "one comment line right before every rule" test "$(grep -c '|c$' "$tmp/rules")" -eq 40
+# connections: a Server rule admits those opened to it, a Client rule those
+# this host opens; the global rules stand in both directions
+detail=$(grep -Ev '^[^|]*Server( \([^)]*\))?\|[^|]*\|[^|]*\|in\||^[^|]*Client( \([^)]*\))?\|[^|]*\|[^|]*\|out\||^(Deny|ICMP|IPv6)[^|]*\|[^|]*\|[^|]*\|both\|' "$tmp/rules")
+detail=$(grep -v '(active data)' <<<"$detail")
+check "Server rules say in, Client rules out, global rules both" test -z "$detail"
+# FTP's active-mode data connection is opened by the server
+detail=$(grep '(active data)' "$tmp/rules")
+check "FTP active data: Server out, Client in" test "$(grep -c 'Server (active data)|no|permit|out|\|Client (active data)|no|permit|in|' "$tmp/rules")" -eq 2
+grep -q '^stateful = yes$' "$conf"
+check "stateful = yes" test $? -eq 0
 detail=$(grep -v '|yes|\||no|' "$tmp/rules")
-check "every rule has an explicit enabled line" test "$(grep -Ec '\|(yes|no)\|' "$tmp/rules")" -eq 38
+check "every rule has an explicit enabled line" test "$(grep -Ec '\|(yes|no)\|' "$tmp/rules")" -eq 40
 
 cut -d'|' -f1,2 "$tmp/rules" | grep '|yes$' | cut -d'|' -f1 >"$tmp/on"
 cat >"$tmp/want_on" <<'EOF'
@@ -79,7 +87,10 @@ check "icmp-type by name" test -z "$detail"
 detail=$(grep -n $'\r' "$conf")
 check "LF line ends" test -z "$detail"
 
-# What it decides: a public server with only SSH open.
+# What it decides: a public server with only SSH open. stateful = yes: each
+# line is the first packet of a connection (answers pass without a rule), so
+# a host opening a connection from port 22 and a "reply" from port 53 that
+# answers nothing are denied.
 cat >"$tmp/packets" <<'EOF'
 in tcp 203.0.113.7 198.51.100.2 51000 22
 out tcp 198.51.100.2 203.0.113.7 22 51000
@@ -110,11 +121,11 @@ in 47 192.0.2.1 198.51.100.2
 EOF
 cat >"$tmp/want" <<'EOF'
 permit	SSH Server
-permit	SSH Server
+deny	Deny TCP
 deny	Deny TCP
 deny	Deny TCP
 permit	DNS Client
-permit	DNS Client
+deny	Deny UDP
 permit	DNS Client (tcp)
 deny	Deny UDP
 deny	Deny TCP

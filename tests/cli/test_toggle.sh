@@ -57,7 +57,7 @@ chmod 640 "$conf"
 chown 0:daemon "$conf" 2>/dev/null || true
 cp -p "$conf" "$tmp/orig.conf"
 expect_rc "shipped-derived policy checks" 0 "$pc" check -c "$conf"
-has "11 rules enabled" "$tmp/out" "38 rules, 11 enabled"
+has "11 rules enabled" "$tmp/out" "40 rules, 11 enabled"
 
 expect_rc "disable an already disabled rule: exit 0" 0 "$pc" disable -c "$conf" "HTTP Server"
 has "says it already was" "$tmp/out" "HTTP Server: already disabled"
@@ -157,11 +157,11 @@ rm -f "$tmp/a/portcullisd.pid"
 cp -p "$tmp/orig.conf" "$conf"
 
 expect_rc "list without a daemon: exit 0" 0 "$pc" list -c "$conf"
-[ "$(wc -l <"$tmp/out")" -eq 39 ] && ok "list: a title and 38 rows" || bad "list: a title and 38 rows" "$(wc -l <"$tmp/out")"
+[ "$(wc -l <"$tmp/out")" -eq 41 ] && ok "list: a title and 40 rows" || bad "list: a title and 40 rows" "$(wc -l <"$tmp/out")"
 hasnt "list: no hits column without a daemon" "$tmp/out" "HITS"
-grep -Eq '^on +permit +tcp +both +22 +any +- +any +SSH Server$' "$tmp/out" && ok "list: the SSH Server row" ||
+grep -Eq '^on +permit +tcp +in +22 +any +- +any +SSH Server$' "$tmp/out" && ok "list: the SSH Server row" ||
 	bad "list: the SSH Server row" "$(grep 'SSH Server' "$tmp/out")"
-grep -Eq '^off +permit +udp +both +any +1434 +- +any +SQL Client \(udp\)$' "$tmp/out" && ok "list: a client row" ||
+grep -Eq '^off +permit +udp +out +any +1434 +- +any +SQL Client \(udp\)$' "$tmp/out" && ok "list: a client row" ||
 	bad "list: a client row" "$(grep 'SQL Client' "$tmp/out")"
 grep -Eq '^on +permit +icmp +both +- +- +echo-request,echo-reply,\+3 +any +ICMP$' "$tmp/out" && ok "list: the ICMP row" ||
 	bad "list: the ICMP row" "$(grep 'ICMP$' "$tmp/out")"
@@ -194,7 +194,7 @@ has "status: running with its pid" "$tmp/out" "running (pid $dpid, up "
 has "status: the policy" "$tmp/out" "$conf"
 has "status: queue" "$tmp/out" "queue:          0"
 has "status: fail mode" "$tmp/out" "fail mode:      closed"
-has "status: rules" "$tmp/out" "rules:          38 loaded, 11 enabled"
+has "status: rules" "$tmp/out" "rules:          40 loaded, 11 enabled"
 has "status: no reload yet" "$tmp/out" "last reload:    none since start"
 has "status: packets" "$tmp/out" "packets:        0"
 for k in permitted denied malformed; do has "status: $k" "$tmp/out" "  $k:"; done
@@ -203,19 +203,19 @@ for k in "queue drops:" "no rule:" "forwarded:" "verdict errors:" "bad messages:
 done
 
 expect_rc "disable with a daemon: exit 0" 0 "$pc" disable -c "$conf" "SSH Server"
-has "says applied" "$tmp/out" "changed SSH Server; applied: portcullisd (pid $dpid) reloaded: 38 rules, 10 enabled"
+has "says applied" "$tmp/out" "changed SSH Server; applied: portcullisd (pid $dpid) reloaded: 40 rules, 10 enabled"
 expect_rc "status after: exit 0" 0 "$pc" status -c "$conf"
-has "status: 10 enabled" "$tmp/out" "38 loaded, 10 enabled"
-has "status: the reload went well" "$tmp/out" ", ok: reloaded: 38 rules, 10 enabled"
+has "status: 10 enabled" "$tmp/out" "40 loaded, 10 enabled"
+has "status: the reload went well" "$tmp/out" ", ok: reloaded: 40 rules, 10 enabled"
 has "status: one reload" "$tmp/out" "reloads:        1 ok, 0 failed"
 
 expect_rc "list with a daemon: exit 0" 0 "$pc" list -c "$conf"
 has "list: a hits column" "$tmp/out" "HITS"
-grep -Eq '^off +permit +tcp +both +22 +any +- +any +SSH Server +0$' "$tmp/out" &&
+grep -Eq '^off +permit +tcp +in +22 +any +- +any +SSH Server +0$' "$tmp/out" &&
 	ok "list: SSH Server off, 0 hits" || bad "list: SSH Server off, 0 hits" "$(cat "$tmp/out")"
 
 expect_rc "enable again: exit 0" 0 "$pc" enable -c "$conf" "SSH Server"
-has "says applied" "$tmp/out" "applied: portcullisd (pid $dpid) reloaded: 38 rules, 11 enabled"
+has "says applied" "$tmp/out" "applied: portcullisd (pid $dpid) reloaded: 40 rules, 11 enabled"
 expect_rc "nothing to change, daemon still reloads: exit 0" 0 "$pc" enable -c "$conf" "SSH Server"
 has "says it already was and applied" "$tmp/out" "applied:"
 
@@ -225,7 +225,7 @@ expect_rc "daemon rejects the reload: exit 1" 1 "$pc" disable -c "$conf" "SSH Se
 has "says the daemon rejected it and why" "$tmp/err" "daemon rejected the reload: cannot open the log file"
 expect_rc "status after the rejection: exit 0" 0 "$pc" status -c "$conf"
 has "status: last reload failed" "$tmp/out" ", failed: cannot open the log file"
-has "status: old policy still served" "$tmp/out" "38 loaded, 11 enabled"
+has "status: old policy still served" "$tmp/out" "40 loaded, 11 enabled"
 sed -i "s|^log-target = .*|log-target = stderr|" "$conf"
 expect_rc "fixed file: enable applies" 0 "$pc" enable -c "$conf" "SSH Server"
 
@@ -237,7 +237,7 @@ has "says it did not report" "$tmp/err" "did not report the reload within 10 s"
 [ $((SECONDS - start)) -le 15 ] && ok "gave up within 15 s" || bad "gave up within 15 s" "$((SECONDS - start)) s"
 kill -CONT "$dpid"
 expect_rc "status -> fresh numbers once it runs again" 0 "$pc" status -c "$conf"
-has "the late reload was applied" "$tmp/out" "38 loaded, 10 enabled"
+has "the late reload was applied" "$tmp/out" "40 loaded, 10 enabled"
 
 kill -TERM "$dpid"
 wait "$dpid"

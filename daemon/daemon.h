@@ -75,6 +75,7 @@ void pc_daemon_vlog_cfg(const struct pc_settings *s, struct pc_vlog_cfg *cfg);
 /* The decisions of every worker, summed (report.c). */
 struct pc_totals {
 	uint64_t packets, permitted, denied, malformed, forwarded, default_hits;
+	uint64_t conns, revalidated, invalid, untracked;
 };
 
 /* report.c: adds worker i's decisions to *tot. */

@@ -1,6 +1,7 @@
 /* report.c - the status file and the SIGUSR1 summary */
 #include "daemon.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,10 +20,18 @@ void pc_daemon_add_totals(const struct pc_daemon *d, size_t i, struct pc_totals 
 	tot->malformed += pc_counter_get(&c->malformed);
 	tot->forwarded += pc_counter_get(&c->forwarded);
 	tot->default_hits += pc_counter_get(&c->default_hits);
+	tot->conns += pc_counter_get(&c->conns);
+	tot->revalidated += pc_counter_get(&c->revalidated);
+	tot->invalid += pc_counter_get(&c->invalid);
+	tot->untracked += pc_counter_get(&c->untracked);
 }
 
 static void sum_into(struct pc_totals *tot, const struct pc_totals *one)
 {
+	tot->conns += one->conns;
+	tot->revalidated += one->revalidated;
+	tot->invalid += one->invalid;
+	tot->untracked += one->untracked;
 	tot->packets += one->packets;
 	tot->permitted += one->permitted;
 	tot->denied += one->denied;
@@ -56,6 +65,19 @@ static void add_queue_counters(const struct pc_daemon *d, struct pc_status *st,
 	}
 }
 
+/* A number read from a /proc file; 0 when it cannot be read. */
+static uint64_t proc_u64(const char *path)
+{
+	unsigned long long v = 0;
+	FILE *f = fopen(path, "re");
+
+	if (f && fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	if (f)
+		fclose(f);
+	return v;
+}
+
 static void fill_status(struct pc_daemon *d, struct pc_status *st, bool running,
 			struct pc_status_queue *qs)
 {
@@ -82,6 +104,14 @@ static void fill_status(struct pc_daemon *d, struct pc_status *st, bool running,
 	st->malformed = tot.malformed;
 	st->forwarded = tot.forwarded;
 	st->default_hits = tot.default_hits;
+	st->connections = tot.conns;
+	st->revalidated = tot.revalidated;
+	st->invalid = tot.invalid;
+	st->untracked = tot.untracked;
+	st->stateful = t->set->stateful;
+	st->fast_generation = d->fast.applied;
+	st->conntrack_count = proc_u64("/proc/sys/net/netfilter/nf_conntrack_count");
+	st->conntrack_max = proc_u64("/proc/sys/net/netfilter/nf_conntrack_max");
 	if (qs) {
 		st->queue = qs;
 		st->n_queue = d->nqueues;
@@ -139,10 +169,13 @@ void pc_daemon_log_summary(struct pc_daemon *d)
 
 	fill_status(d, &st, true, NULL);
 	pc_log_info("status: packets=%llu permitted=%llu denied=%llu malformed=%llu "
+		    "connections=%llu revalidated=%llu invalid=%llu untracked=%llu "
 		    "queue-dropped=%llu user-dropped=%llu enobufs=%llu log-suppressed=%llu "
 		    "reloads-ok=%llu reloads-failed=%llu rules=%llu enabled=%llu",
 		    (unsigned long long)st.packets, (unsigned long long)st.permitted,
 		    (unsigned long long)st.denied, (unsigned long long)st.malformed,
+		    (unsigned long long)st.connections, (unsigned long long)st.revalidated,
+		    (unsigned long long)st.invalid, (unsigned long long)st.untracked,
 		    (unsigned long long)st.queue_dropped, (unsigned long long)st.user_dropped,
 		    (unsigned long long)st.enobufs, (unsigned long long)st.log_suppressed,
 		    (unsigned long long)st.reloads_ok, (unsigned long long)st.reloads_failed,

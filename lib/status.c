@@ -57,6 +57,14 @@ static const struct field fields[] = {
 	F("verdict-errors", T_U64, verdict_errors),
 	F("bad-messages", T_U64, bad_messages),
 	F("log-suppressed", T_U64, log_suppressed),
+	F("stateful", T_BOOL, stateful),
+	F("connections", T_U64, connections),
+	F("revalidated", T_U64, revalidated),
+	F("invalid", T_U64, invalid),
+	F("untracked", T_U64, untracked),
+	F("fast-path-generation", T_U64, fast_generation),
+	F("conntrack-count", T_U64, conntrack_count),
+	F("conntrack-max", T_U64, conntrack_max),
 };
 #undef F
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))

@@ -51,6 +51,15 @@ struct pc_status {
 	uint64_t packets, permitted, denied, malformed, forwarded, default_hits;
 	uint64_t enobufs, queue_dropped, user_dropped, verdict_errors, bad_messages;
 	uint64_t log_suppressed;
+	/* stateful = yes */
+	bool stateful;
+	uint64_t connections;     /* new connections decided */
+	uint64_t revalidated;     /* live connections judged again */
+	uint64_t invalid;         /* packets of no connection: dropped */
+	uint64_t untracked;       /* packets conntrack does not track: decided alone */
+	uint64_t fast_generation; /* the generation the kernel's fast path accepts (0: none) */
+	uint64_t conntrack_count; /* /proc/sys/net/netfilter/nf_conntrack_count (0: unknown) */
+	uint64_t conntrack_max;   /* nf_conntrack_max (0: unknown) */
 	struct pc_status_rule *rule;
 	size_t n_rule;
 	struct pc_status_queue *queue; /* one per queue, in queue order */

@@ -78,6 +78,28 @@ static void print_counters(const struct pc_status *st)
 	printf("log suppressed: %" PRIu64 " verdict lines over the log-rate\n", st->log_suppressed);
 }
 
+/* stateful = yes: what the packets the daemon saw were, and the kernel's side. */
+static void print_connections(const struct pc_status *st)
+{
+	printf("connections:    %" PRIu64 " new decided, %" PRIu64 " judged again after a reload\n",
+	       st->connections, st->revalidated);
+	printf("  invalid:      %" PRIu64 " (packets of no connection; dropped)\n", st->invalid);
+	printf("  untracked:    %" PRIu64 " (packets conntrack does not track; decided alone)\n",
+	       st->untracked);
+	if (st->fast_generation)
+		printf("fast path:      generation %" PRIu64 " (established connections pass in the "
+		       "kernel)\n", st->fast_generation);
+	else
+		printf("fast path:      not set (every packet goes through the daemon)\n");
+	if (!st->conntrack_max)
+		return;
+	printf("conntrack:      %" PRIu64 " of %" PRIu64 " entries", st->conntrack_count,
+	       st->conntrack_max);
+	if (st->conntrack_count * 10 >= st->conntrack_max * 9)
+		printf(" - NEARLY FULL: new connections fail when it is (raise nf_conntrack_max)");
+	printf("\n");
+}
+
 static void print_status(pid_t pid, const struct pc_status *st)
 {
 	int64_t now = (int64_t)time(NULL);
@@ -94,9 +116,13 @@ static void print_status(pid_t pid, const struct pc_status *st)
 	       ? "open (packets pass while no daemon listens or the queue is full)"
 	       : "closed (packets are dropped while no daemon listens or the queue is full)");
 	printf("default:        %s\n", st->dflt == PC_PERMIT ? "permit" : "deny");
+	printf("model:          %s\n", st->stateful ? "stateful (rules decide connections)"
+	       : "stateless (rules decide every packet)");
 	printf("rules:          %" PRIu64 " loaded, %" PRIu64 " enabled\n", st->rules, st->enabled);
 	print_reload(st, now);
 	print_counters(st);
+	if (st->stateful)
+		print_connections(st);
 }
 
 /* The pid-file and status-file of the policy; defaults when it has errors.

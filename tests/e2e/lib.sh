@@ -450,3 +450,53 @@ pc_rules_save() {
 		pc_s ip6tables-save
 	} | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
 }
+
+# pc_shipped FILE: the shipped policy (conf/portcullis.conf) with the
+# test's pid, status and log files.
+pc_shipped() {
+	sed -e "s|^pid-file = .*|pid-file = $PC_TMP/portcullisd.pid|" \
+	    -e "s|^status-file = .*|status-file = $PC_TMP/status|" \
+	    -e "s|^log-target = .*|log-target = file:$PC_TMP/daemon.log|" \
+	    "$PC_ROOT/conf/portcullis.conf" >"$1" || pc_bail "policy"
+}
+
+# pc_status KEY: KEY's value in a fresh status file (SIGUSR1, then waits
+# up to 2 s for the file's seq to grow).
+pc_status() {
+	local f=$PC_TMP/status seq i
+	seq=$(sed -n 's/^seq=//p' "$f" 2>/dev/null)
+	kill -USR1 "$PC_DAEMON_PID" 2>/dev/null
+	for ((i = 0; i < 40; i++)); do
+		[ "$(sed -n 's/^seq=//p' "$f" 2>/dev/null)" != "$seq" ] && break
+		sleep 0.05
+	done
+	sed -n "s/^$1=//p" "$f"
+}
+
+# pc_srv_echo NS PORT...: TCP echo servers (every line comes back).
+pc_srv_echo() {
+	local ns=$1 p
+	shift
+	for p in "$@"; do
+		pc_bg "$ns" ncat -l -k -p "$p" -e /bin/cat
+	done
+	PC_LISTEN_MIN=2 pc_wait_listen "$ns" tcp "$@"
+}
+
+# pc_exchange NS OUT HOST PORT [ARGS...]: a long-lived connection that
+# exchanges a line every 0.1 s, one "ok N"/"fail N" line each in OUT
+# (tools/exchange.py); waits until it is connected.
+pc_exchange() {
+	local ns=$1 out=$2 i
+	shift 2
+	: >"$out"
+	pc_bg "$ns" python3 "$PC_E2E_DIR/tools/exchange.py" "$1" "$2" "$out" "${@:3}"
+	for ((i = 0; i < 60; i++)); do
+		grep -q '^ok ' "$out" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# pc_rss PID: resident memory in kB.
+pc_rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }

@@ -10,10 +10,7 @@ pc_need_bins daemon
 pc_topo
 
 policy=$PC_TMP/portcullis.conf
-sed -e "s|^pid-file = .*|pid-file = $PC_TMP/portcullisd.pid|" \
-    -e "s|^status-file = .*|status-file = $PC_TMP/status|" \
-    -e "s|^log-target = .*|log-target = file:$PC_TMP/daemon.log|" \
-    "$PC_ROOT/conf/portcullis.conf" >"$policy" || pc_bail "policy"
+pc_shipped "$policy"
 
 # out CMD...: runs a portcullis command; its stdout+stderr in $PC_TMP/cmd.out.
 out() { timeout 30 "$@" >"$PC_TMP/cmd.out" 2>&1; }

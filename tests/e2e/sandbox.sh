@@ -3,7 +3,8 @@
 # that systemd/portcullis.service puts them in, checked without systemd
 # (this machine's PID 1 is not systemd): both run with the unit's
 # CapabilityBoundingSet and no new privileges (setpriv), under strace,
-# through a start, traffic, SIGHUP, SIGUSR1, SIGUSR2 and SIGTERM; then every
+# through a start, traffic, SIGHUP (which moves the stateful fast path with
+# iptables-restore), SIGUSR1, SIGUSR2 and SIGTERM; then every
 # system call they made must be allowed by the unit's SystemCallFilter=
 # lines (expanded by systemd-analyze), every socket must be of a family in
 # RestrictAddressFamilies=, and no mapping may be writable and executable
@@ -42,7 +43,7 @@ printf '#!/bin/sh\nexec "%s" "%s" "%s" "$@"\n' "$sandboxed" "$PC_TMP/trace.daemo
 chmod 755 "$sandboxed" "$PORTCULLISD"
 
 policy=$PC_TMP/policy.conf
-pc_policy "$policy" "default = deny" "log = deny" <<EOF
+pc_policy "$policy" "default = deny" "log = deny" "stateful = yes" <<EOF
 $(pc_rules_nd)
 
 [Service]
@@ -60,7 +61,14 @@ pc_check "the daemon runs with the unit's capabilities only ($(capsh --decode="$
 	test "$(capsh --decode="$bnd" 2>/dev/null | sed 's/^[^=]*=//')" = "cap_${caps//,/,cap_}"
 pc_check "2222 answers" pc_tcp_ok $SRV4 2222
 pc_check "2223 is dropped" pc_tcp_blocked $SRV4 2223
+# fast FAMILY: the connmark the fast path accepts (stateful = yes)
+fast() { pc_s "$1" -S PORTCULLIS-FAST 2>/dev/null | grep -o -m1 'mark 0x[0-9a-f]*/'; }
+f4=$(fast iptables) f6=$(fast ip6tables)
+pc_check "the sandboxed daemon set the fast path at start ($f4, $f6)" test -n "$f4" -a -n "$f6"
 pc_check "SIGHUP reloads" pc_daemon_reload
+g4=$(fast iptables) g6=$(fast ip6tables)
+pc_check "the sandboxed daemon moved the fast path on reload ($f4 -> $g4, $f6 -> $g6)" \
+	test -n "$g4" -a "$g4" != "$f4" -a -n "$g6" -a "$g6" != "$f6"
 pc_check "2222 answers after the reload" pc_tcp_ok $SRV4 2222
 pc_check "SIGUSR1 (status) is taken" kill -USR1 "$PC_DAEMON_PID"
 pc_check "SIGUSR2 (reopen the log) is taken" kill -USR2 "$PC_DAEMON_PID"

@@ -130,6 +130,8 @@ START_TEST(settings_defaults)
 		ck_assert_uint_eq(s->log_rate, 100);
 		ck_assert_str_eq(s->pid_file, "/run/portcullis/portcullis.pid");
 		ck_assert_str_eq(s->status_file, "/run/portcullis/status");
+		ck_assert(s->stateful);
+		ck_assert_uint_eq(s->mark_mask, 0xff000000);
 		pc_policy_free(p);
 	}
 }
@@ -174,6 +176,18 @@ START_TEST(settings_valid)
 	ck_assert_int_eq(s->log_format, PC_LOGF_TEXT);
 	pc_policy_free(p);
 
+	p = load_ok("[portcullis]\nstateful = no\nmark-mask = 0x3f00\n");
+	s = pc_policy_settings(p);
+	ck_assert(!s->stateful);
+	ck_assert_uint_eq(s->mark_mask, 0x3f00);
+	pc_policy_free(p);
+
+	p = load_ok("[portcullis]\nstateful = yes\nmark-mask = 4294967295\n");
+	s = pc_policy_settings(p);
+	ck_assert(s->stateful);
+	ck_assert_uint_eq(s->mark_mask, 0xffffffff);
+	pc_policy_free(p);
+
 	p = load_ok("[portcullis]\nlog = deny\nlog-target = syslog\nqueue = 65535\n");
 	s = pc_policy_settings(p);
 	ck_assert_int_eq(s->log, PC_LOG_DENY);
@@ -203,6 +217,12 @@ static const struct {
 	{ "log-rate = 99999999999", "99999999999" },
 	{ "pid-file = run/pc.pid", "run/pc.pid" },
 	{ "status-file = status", "status" },
+	{ "stateful = maybe", "maybe" },
+	{ "mark-mask = 0x1f", "fewer than 6 bits" },
+	{ "mark-mask = 0x100000000", "0x100000000" },
+	{ "mark-mask = -1", "-1" },
+	{ "mark-mask = 0xff000000x", "0xff000000x" },
+	{ "mark-mask = ", "mark-mask" },
 	{ "verbose = yes", "verbose" }, /* unknown setting */
 	{ "enabled = yes", "enabled" }, /* a rule key is not a setting */
 };

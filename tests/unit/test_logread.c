@@ -154,6 +154,7 @@ static void round_trip(const struct pc_vlog_rec *r, enum pc_log_format fmt, cons
 	ck_assert_int_eq(rec.kind, PC_LOGREC_VERDICT);
 	ck_assert_int_eq(rec.verdict, r->verdict);
 	ck_assert_uint_eq(rec.dir, r->dir);
+	ck_assert_uint_eq(rec.state, r->state);
 	if (r->reason) {
 		ck_assert_uint_eq(rec.has, PC_LR_REASON);
 		ck_assert_str_eq(rec.rule, "(malformed)");
@@ -198,6 +199,8 @@ START_TEST(every_packet_kind_round_trips)
 
 			round_trip_both(&r);
 			r.rule = NULL; /* the default decided */
+			round_trip_both(&r);
+			r.state = (enum pc_vlog_state)(1 + (i + d) % (PC_VSTATE_MAX - 1));
 			round_trip_both(&r);
 		}
 }
@@ -431,6 +434,10 @@ START_TEST(garbage_lines)
 		{ "verdict=maybe rule=x dir=in len=1 reason=x", "verdict: unknown value" },
 		{ "verdict=deny rule=x dir=up len=1 reason=x", "dir: unknown value" },
 		{ "verdict=deny rule=x dir=in len=1 reason=x color=red", "unknown key 'color'" },
+		{ "verdict=deny rule=x dir=in len=1 reason=x state=old", "state: unknown value" },
+		{ "verdict=deny rule=x dir=in len=1 reason=x state=-", "state: unknown value" },
+		{ "verdict=deny rule=x dir=in len=1 reason=x state=new state=new",
+		  "key 'state' given twice" },
 		{ "verdict=deny rule=x rule=y dir=in len=1 reason=x", "key 'rule' given twice" },
 		{ "verdict=deny rule=x len=1 reason=x", "no dir= key" },
 		{ "verdict=deny dir=in len=1 reason=x", "no rule= key" },

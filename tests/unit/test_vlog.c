@@ -37,6 +37,28 @@ START_TEST(test_tcp)
 }
 END_TEST
 
+START_TEST(test_state_key_last)
+{
+	struct pc_pkt p = pc_test_pkt(6, "203.0.113.9", "198.51.100.2", PC_PKT_PORTS, 53, 5432, 44);
+	struct pc_vlog_rec r = { .verdict = PC_DENY, .rule = "Deny TCP", .dir = PC_DIR_IN, .pkt = &p,
+				 .state = PC_VSTATE_NEW };
+
+	check_line(&r, PC_LOGF_TEXT, "verdict=deny rule=\"Deny TCP\" dir=in proto=tcp "
+		   "src=203.0.113.9 sport=53 dst=198.51.100.2 dport=5432 len=44 state=new");
+	r.state = PC_VSTATE_REVALIDATED;
+	check_line(&r, PC_LOGF_JSON, "{\"verdict\":\"deny\",\"rule\":\"Deny TCP\",\"dir\":\"in\","
+		   "\"proto\":\"tcp\",\"src\":\"203.0.113.9\",\"sport\":53,"
+		   "\"dst\":\"198.51.100.2\",\"dport\":5432,\"len\":44,\"state\":\"revalidated\"}");
+	r.state = PC_VSTATE_INVALID;
+	r.rule = "(invalid)";
+	check_line(&r, PC_LOGF_TEXT, "verdict=deny rule=\"(invalid)\" dir=in proto=tcp "
+		   "src=203.0.113.9 sport=53 dst=198.51.100.2 dport=5432 len=44 state=invalid");
+	ck_assert_ptr_null(pc_vlog_state_name(PC_VSTATE_NONE));
+	ck_assert_str_eq(pc_vlog_state_name(PC_VSTATE_UNTRACKED), "untracked");
+	ck_assert_ptr_null(pc_vlog_state_name(PC_VSTATE_MAX));
+}
+END_TEST
+
 START_TEST(test_udp_v6_out)
 {
 	struct pc_pkt p = pc_test_pkt(17, "2001:db8::1", "2001:db8:0:1::53", PC_PKT_PORTS, 40000, 53,
@@ -346,6 +368,7 @@ static Suite *vlog_suite(void)
 	TCase *tc = tcase_create("format");
 
 	tcase_add_test(tc, test_tcp);
+	tcase_add_test(tc, test_state_key_last);
 	tcase_add_test(tc, test_udp_v6_out);
 	tcase_add_test(tc, test_icmp);
 	tcase_add_test(tc, test_other_proto_and_fragment);

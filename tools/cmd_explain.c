@@ -205,6 +205,9 @@ static int explain_stream(const struct pc_policy *p, const struct pc_index *ix, 
 			fprintf(stderr, "stdin:%d: internal error: index and reference disagree\n", lineno);
 			rc = 1;
 		}
+		if (verbose && pc_policy_settings(p)->stateful)
+			printf("  stateful: this decides the connection the packet opens; its later "
+			       "packets, both ways, pass without a lookup\n");
 		if (verbose)
 			explain_verbose(p, &pkt);
 		fflush(stdout);

@@ -119,6 +119,7 @@ log-target = file:$TMP/verdicts.log
 log-rate = 100
 pid-file = $TMP/portcullisd.pid
 status-file = $TMP/status/status
+stateful = no
 
 [Deny TCP]
 action = deny

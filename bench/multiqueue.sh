@@ -62,6 +62,7 @@ fail = closed
 log = none
 pid-file = $TMP/portcullisd.pid
 status-file = $TMP/status/status
+stateful = no
 
 [Bench]
 action = permit

@@ -270,7 +270,9 @@ pc_check "NoNewPrivs" status_is "$pid" NoNewPrivs 1
 pc_check "a seccomp filter (mode 2)" status_is "$pid" Seccomp 2
 pc_check "/usr is read-only" ro_for "$pid" /usr
 pc_check "/etc is read-only" ro_for "$pid" /etc
+pc_check "/run is read-only" ro_for "$pid" /run
 pc_check "/run/portcullis is writable" rw_for "$pid" /run/portcullis
+pc_check "/var/log/portcullis is writable" rw_for "$pid" /var/log/portcullis
 pc_check "its /proc hides other processes" \
 	grep -q 'hidepid=invisible' <<<"$(ct cat "/proc/$pid/mountinfo")"
 

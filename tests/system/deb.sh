@@ -12,7 +12,7 @@
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$(dirname "$0")/lib.sh"
 
-pc_init system 600
+pc_init system 900
 pc_need debootstrap systemd-nspawn nsenter dpkg-buildpackage dh lintian ncat flock
 [ -d /sys/fs/cgroup/unified ] || [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] ||
 	pc_skip "no cgroup2 hierarchy for systemd-nspawn"
@@ -180,6 +180,7 @@ rc=$?
 pc_log "systemctl enable --now took $((SECONDS - start)) s"
 pc_check "systemctl enable --now portcullis succeeds" test "$rc" -eq 0
 # Type=notify: the start job ends only with READY=1, whose STATUS= we see.
+pc_check "the unit is Type=notify" test "$(prop Type)" = notify
 pc_check "active as soon as it returns (READY=1)" test "$(prop ActiveState)" = active
 pc_check "the status text is the READY=1 message" grep -Eq '^queue 0: [0-9]+ rules' <<<"$(prop StatusText)"
 pc_check "enabled" test "$(ct systemctl is-enabled portcullis)" = enabled

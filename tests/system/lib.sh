@@ -64,7 +64,7 @@ sys_root_tarball() {
 		# shellcheck disable=SC2064
 		trap "rm -rf '$tmp'" EXIT
 		printf '# debootstrap %s (%s) into the cache: %s\n' "$PC_SYS_SUITE" "$pkgs" "$tar" >&2
-		timeout 900 debootstrap --variant=minbase --include="$pkgs" "$PC_SYS_SUITE" \
+		timeout 600 debootstrap --variant=minbase --include="$pkgs" "$PC_SYS_SUITE" \
 			"$tmp/root" "$(sys_mirror)" >"$tmp/debootstrap.log" 2>&1
 		rc=$?
 		if [ "$rc" -ne 0 ]; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test suite: build with warnings as errors, unit tests, unit tests again
-# under ASan+UBSan, CLI tests, end-to-end tests in network namespaces.
+# under ASan+UBSan, CLI tests, end-to-end tests in network namespaces, and the
+# system test (the Debian package under systemd in a container).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${JOBS:-2}
@@ -41,3 +42,22 @@ cmake -S . -B build-tsan -DPC_WERROR=ON -DPC_TSAN=ON -DCMAKE_BUILD_TYPE=Debug >/
 cmake --build build-tsan -j"$jobs" --target portcullisd portcullis-cli test_grace
 build-tsan/test_grace
 bash tests/e2e/run.sh build-tsan multiqueue
+
+step "system test: the Debian package under systemd (tests/system)"
+out=$(mktemp /tmp/pc-system-run.XXXXXX)
+rc=0
+bash tests/system/deb.sh | tee "$out" || rc=$?
+passed=$(grep -c '^ok - ' "$out" || true)
+failed=$(grep -c '^not ok - ' "$out" || true)
+rm -f "$out"
+case $rc in
+0) echo "system: $passed passed, $failed failed" ;;
+77)
+	echo "system: $passed passed, $failed failed, 1 skipped"
+	if [ "${PC_E2E_STRICT:-0}" = 1 ]; then
+		echo "system: PC_E2E_STRICT=1: a skipped test is a failure here (a tool is missing, or not root)"
+		exit 1
+	fi
+	;;
+*) echo "system: $passed passed, $failed failed (exit $rc)"; exit 1 ;;
+esac

@@ -17,7 +17,8 @@ pc_check "Type=notify" has "Type=notify"
 pc_check "ExecStartPre installs the hooks" grep -qE '^ExecStartPre=/usr/sbin/portcullis hooks up( |$)' "$unit"
 pc_check "ExecStart runs portcullisd in the foreground" grep -qE '^ExecStart=/usr/sbin/portcullisd .*-f( |$)' "$unit"
 pc_check "ExecStopPost removes the hooks" grep -qE '^ExecStopPost=/usr/sbin/portcullis hooks down( |$)' "$unit"
-pc_check "ExecReload sends SIGHUP" has 'ExecReload=/bin/kill -HUP $MAINPID'
+pc_check "ExecReload sends SIGHUP (the shell's kill: /bin/kill is procps')" \
+	has "ExecReload=/bin/sh -c 'kill -HUP \"\$MAINPID\"'"
 pc_check "Restart=on-failure" has "Restart=on-failure"
 pc_check "RuntimeDirectory for pid and status files" has "RuntimeDirectory=portcullis"
 for opt in CapabilityBoundingSet=CAP_NET_ADMIN NoNewPrivileges=yes ProtectSystem=strict \

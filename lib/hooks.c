@@ -99,15 +99,16 @@ static int stateful_rules(const struct pc_marks *m, const char *ch, char *buf, s
 	uint32_t kpg = m->known | m->permit | m->gen, kp = m->known | m->permit;
 	int rc;
 
-	/* a verdict the daemon repeated: save it, then accept or drop */
+	/* first the fast path (established connections: the fewest rules),
+	 * then a verdict the daemon repeated: save it, accept or drop */
 	rc = append(buf, len, used,
+		    "-A %s -j %s\n"
 		    "-A %s -m mark --mark 0x%x/0x%x -j CONNMARK --save-mark --nfmask 0x%x "
 		    "--ctmask 0x%x\n"
 		    "-A %s -m mark --mark 0x%x/0x%x -j ACCEPT\n"
-		    "-A %s -m mark --mark 0x%x/0x%x -j DROP\n"
-		    "-A %s -j %s\n",
-		    ch, m->save, m->save, kpg, kpg, ch, m->save | m->permit, m->save | m->permit,
-		    ch, m->save, m->save, ch, PC_HOOK_CHAIN_FAST);
+		    "-A %s -m mark --mark 0x%x/0x%x -j DROP\n",
+		    ch, PC_HOOK_CHAIN_FAST, ch, m->save, m->save, kpg, kpg, ch,
+		    m->save | m->permit, m->save | m->permit, ch, m->save, m->save);
 	/* the conntrack state, for the daemon */
 	rc |= append(buf, len, used,
 		     "-A %s -j MARK --set-xmark 0x%x/0x%x\n"

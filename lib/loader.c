@@ -370,7 +370,7 @@ static int set_log_target(struct pc_settings *s, const char *val, char *err, siz
 }
 
 enum skey { S_DEFAULT, S_QUEUE, S_FAIL, S_LOG, S_LOG_TARGET, S_LOG_FORMAT, S_LOG_RATE,
-	    S_PID_FILE, S_STATUS_FILE, S_MAX };
+	    S_PID_FILE, S_STATUS_FILE, S_SSH_PORT, S_ALLOW_EMPTY, S_MAX };
 
 static const char *const setting_names[S_MAX] = {
 	[S_DEFAULT] = "default",       [S_QUEUE] = "queue",
@@ -378,6 +378,7 @@ static const char *const setting_names[S_MAX] = {
 	[S_LOG_TARGET] = "log-target", [S_LOG_FORMAT] = "log-format",
 	[S_LOG_RATE] = "log-rate",     [S_PID_FILE] = "pid-file",
 	[S_STATUS_FILE] = "status-file",
+	[S_SSH_PORT] = "ssh-port",     [S_ALLOW_EMPTY] = "allow-empty",
 };
 
 static int set_log_rate(struct pc_settings *s, const char *val, char *err, size_t len)
@@ -391,6 +392,18 @@ static int set_log_rate(struct pc_settings *s, const char *val, char *err, size_
 		return -1;
 	}
 	s->log_rate = (unsigned)n;
+	return 0;
+}
+
+static int set_ssh_port(struct pc_settings *s, const char *val, char *err, size_t len)
+{
+	unsigned long n;
+
+	if (pc_parse_uint(val, 65535, &n, err, len) < 0 || n == 0) {
+		snprintf(err, len, "'%s' is not a port (1-65535)", val);
+		return -1;
+	}
+	s->ssh_port = (unsigned)n;
 	return 0;
 }
 
@@ -429,6 +442,12 @@ static int set_setting(struct pc_settings *s, enum skey k, const char *val, char
 		return set_path(&s->pid_file, val, err, len);
 	case S_STATUS_FILE:
 		return set_path(&s->status_file, val, err, len);
+	case S_SSH_PORT:
+		return set_ssh_port(s, val, err, len);
+	case S_ALLOW_EMPTY:
+		rc = pc_parse_word(val, yes_no, &w, err, len);
+		s->allow_empty = w == 1;
+		return rc;
 	case S_MAX:
 		break;
 	}

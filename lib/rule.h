@@ -68,6 +68,8 @@ struct pc_settings {
 	unsigned log_rate;      /* verdict lines per second */
 	char *pid_file;
 	char *status_file;
+	unsigned ssh_port;      /* the SSH port the lockout guard looks at; 0: 22 */
+	bool allow_empty;       /* no enabled rule under default = deny is meant */
 };
 
 #endif

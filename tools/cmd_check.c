@@ -19,8 +19,9 @@ static const struct pc_cli_opt opts[] = {
 
 const struct pc_cli_cmd pc_check_cli = {
 	"check", "[-c FILE] [--force]",
-	"Load the policy as portcullisd would: every error as FILE:LINE: message, rules that\n"
-	"never decide a packet, and whether inbound SSH is admitted (the lockout guard).",
+	"Validate a policy as portcullisd would load it.\n"
+	"Every error as FILE:LINE: message, rules that never decide a packet, and whether\n"
+	"inbound SSH is admitted (the lockout guard).",
 	"Exit status: 0 valid (warnings allowed), 1 errors, 2 a usage error.\n", opts,
 };
 

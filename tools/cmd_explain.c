@@ -263,8 +263,8 @@ static const struct pc_cli_opt opts[] = {
 
 const struct pc_cli_cmd pc_explain_cli = {
 	"explain", "[-c FILE] [-v] [--format long|short] [--verify] < PACKETS",
-	"Decide packets read from stdin, one a line, as portcullisd would, and name the deciding\n"
-	"rule (- when the default decides):\n"
+	"Decide packets read from stdin as portcullisd would.\n"
+	"One packet a line; each answer names the deciding rule (- when the default decides):\n"
 	"  in|out PROTO SRC DST [SPORT DPORT | TYPE CODE | frag]",
 	"A bad line is reported as stdin:LINE: FIELD: what is wrong; the others are answered.\n"
 	"Exit status: 0 every line answered, 1 a bad line (or --verify found a mismatch),\n"

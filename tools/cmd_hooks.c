@@ -136,8 +136,9 @@ static const struct pc_cli_opt opts[] = {
 
 const struct pc_cli_cmd pc_hooks_cli = {
 	"hooks", "up|down [-c FILE] [--cpu-fanout]",
-	"Install (up) or remove (down) the iptables and ip6tables chains " PC_HOOK_CHAIN_IN " and\n"
-	PC_HOOK_CHAIN_OUT " that send packets to portcullisd's queues.",
+	"Install or remove the hook rules that send packets to portcullisd.\n"
+	"up installs (or updates) the iptables and ip6tables chains " PC_HOOK_CHAIN_IN " and\n"
+	PC_HOOK_CHAIN_OUT ", down removes them.",
 	"up takes the queue and fail settings of the policy. Under systemd after a failure\n"
 	"(SERVICE_RESULT set and not success) down keeps the chains of a fail = closed policy\n"
 	"until the restart.\n",

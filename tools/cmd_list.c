@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +14,7 @@
 #include "values.h"
 
 #define LIST_WIDTH 100 /* columns the table fits, unless -v */
-#define MIN_WIDTH 8    /* a flexible column is narrowed down to this at most */
+#define MIN_WIDTH 8    /* the name column is narrowed down to this at most */
 #define FULL_CELL 400  /* -v: cells up to this long */
 #define CUT '~'        /* ends a cell cut short that is not a list */
 
@@ -22,13 +23,13 @@ struct list_opts {
 	bool verbose, only_enabled;
 };
 
-enum col { C_ON, C_ACTION, C_PROTO, C_DIR, C_LPORT, C_RPORT, C_ICMP, C_ADDR, C_NAME, C_HITS,
+enum col { C_ON, C_ACTION, C_PROTO, C_DIR, C_MATCH, C_ADDR, C_NAME, C_HITS,
 	   C_MAX };
 
 static const char *const col_title[C_MAX] = {
 	[C_ON] = "ON",           [C_ACTION] = "ACTION",       [C_PROTO] = "PROTO",
-	[C_DIR] = "DIR",         [C_LPORT] = "LOCAL-PORT",    [C_RPORT] = "REMOTE-PORT",
-	[C_ICMP] = "ICMP-TYPE",  [C_ADDR] = "ADDRESSES",      [C_NAME] = "NAME",
+	[C_DIR] = "DIR",         [C_MATCH] = "PORTS/TYPES",   [C_ADDR] = "ADDRESSES",
+	[C_NAME] = "NAME",
 	[C_HITS] = "HITS",
 };
 
@@ -77,10 +78,6 @@ static const char *ports_cell(struct cell *c, const struct pc_rule *r, bool loca
 	size_t n = local ? r->n_lport : r->n_rport;
 	char item[16];
 
-	if (r->proto != 6 && r->proto != 17)
-		return "-";
-	if (any_ports(v, n))
-		return "any";
 	for (size_t i = 0; i < n; i++) {
 		if (v[i].lo == v[i].hi)
 			snprintf(item, sizeof(item), "%u", v[i].lo);
@@ -121,6 +118,32 @@ static bool any_addr(const struct pc_prefix *v, size_t n)
 	return n == 1 && v[0].family == PC_FAM_ANY;
 }
 
+/* Ports: "any", or "local A,B remote C" with the parts that are not any;
+ * ICMP: the types; "-" for other protocols. */
+static const char *match_cell(struct cell *c, const struct pc_rule *r, size_t max)
+{
+	struct cell part;
+	bool loc, rem;
+
+	if (r->proto == 1 || r->proto == 58)
+		return icmp_cell(c, r);
+	if (r->proto != 6 && r->proto != 17)
+		return "-";
+	loc = !any_ports(r->lport, r->n_lport);
+	rem = !any_ports(r->rport, r->n_rport);
+	if (!loc && !rem)
+		return "any";
+	for (int side = 0; side < 2; side++) {
+		if (!(side ? rem : loc))
+			continue;
+		cell_init(&part, loc && rem ? max / 2 : max);
+		c->len += (size_t)snprintf(c->buf + c->len, sizeof(c->buf) - c->len, "%s%s %s",
+					   c->len ? " " : "", side ? "remote" : "local",
+					   ports_cell(&part, r, !side));
+	}
+	return c->buf;
+}
+
 /* "any", or "remote A,B local C" with the parts that are not any. */
 static const char *addr_cell(struct cell *c, const struct pc_rule *r, size_t max)
 {
@@ -158,12 +181,8 @@ static int fill_row(char **row, const struct pc_rule *r, const char *hits, const
 	row[C_ACTION] = strdup(r->action == PC_PERMIT ? "permit" : "deny");
 	row[C_PROTO] = strdup(pc_proto_name(r->proto, proto, sizeof(proto)));
 	row[C_DIR] = strdup(dirs[r->dir & 3]);
-	cell_init(&c, max[C_LPORT]);
-	row[C_LPORT] = strdup(ports_cell(&c, r, true));
-	cell_init(&c, max[C_RPORT]);
-	row[C_RPORT] = strdup(ports_cell(&c, r, false));
-	cell_init(&c, max[C_ICMP]);
-	row[C_ICMP] = strdup(icmp_cell(&c, r));
+	cell_init(&c, max[C_MATCH]);
+	row[C_MATCH] = strdup(match_cell(&c, r, max[C_MATCH]));
 	cell_init(&c, max[C_ADDR]);
 	row[C_ADDR] = strdup(addr_cell(&c, r, max[C_ADDR]));
 	row[C_NAME] = strdup(r->name);
@@ -248,12 +267,22 @@ static size_t row_order(const struct pc_rule *rules, size_t n, bool only_enabled
 	return k;
 }
 
-static bool flexible(int c)
+/* How far each flexible column may be narrowed, phase by phase: the
+ * lists first, to a width that still shows an element or two; then the
+ * name; then all of them to their titles. */
+static size_t floor_of(int c, int phase)
 {
-	return c == C_LPORT || c == C_RPORT || c == C_ICMP || c == C_ADDR || c == C_NAME;
+	static const size_t floors[3][C_MAX] = {
+		{ [C_MATCH] = 20, [C_ADDR] = 20, [C_NAME] = SIZE_MAX },
+		{ [C_MATCH] = 20, [C_ADDR] = 20, [C_NAME] = 24 },
+		{ [C_MATCH] = 1, [C_ADDR] = 1, [C_NAME] = MIN_WIDTH },
+	};
+	size_t f = floors[phase][c], title = strlen(col_title[c]);
+
+	return f ? (f > title ? f : title) : SIZE_MAX; /* 0: a fixed column */
 }
 
-/* Narrows the widest flexible column until the table fits LIST_WIDTH. */
+/* Narrows the widest flexible columns until the table fits LIST_WIDTH. */
 static void fit(struct table *t)
 {
 	size_t total = 0;
@@ -261,17 +290,18 @@ static void fit(struct table *t)
 	for (int c = 0; c < C_MAX; c++)
 		total += t->show[c] ? t->width[c] + 2 : 0;
 	total -= 2;
-	while (total > LIST_WIDTH) {
-		int widest = -1;
-		for (int c = 0; c < C_MAX; c++)
-			if (t->show[c] && flexible(c) && t->width[c] > MIN_WIDTH &&
-			    t->width[c] > strlen(col_title[c]) &&
-			    (widest < 0 || t->width[c] > t->width[widest]))
-				widest = c;
-		if (widest < 0)
-			return;
-		t->width[widest]--;
-		total--;
+	for (int phase = 0; phase < 3 && total > LIST_WIDTH; phase++) {
+		while (total > LIST_WIDTH) {
+			int widest = -1;
+			for (int c = 0; c < C_MAX; c++)
+				if (t->show[c] && t->width[c] > floor_of(c, phase) &&
+				    (widest < 0 || t->width[c] > t->width[widest]))
+					widest = c;
+			if (widest < 0)
+				break;
+			t->width[widest]--;
+			total--;
+		}
 	}
 }
 
@@ -363,6 +393,7 @@ static const struct pc_cli_opt opts[] = {
 
 const struct pc_cli_cmd pc_list_cli = {
 	"list", "[-c FILE] [-v] [--enabled]",
+	"The rules, with their hits when the daemon runs.\n"
 	"One row per rule, the enabled ones first (each in file order): on/off, action,\n"
 	"protocol, direction, ports, ICMP types, addresses, name, and the hits of each rule\n"
 	"when the daemon of this policy runs.",

@@ -32,8 +32,9 @@ static const struct pc_cli_opt opts[] = {
 
 const struct pc_cli_cmd pc_log_cli = {
 	"log", "[FILE|-] [--rule NAME] [--verdict permit|deny] [--since TIME] [--summary]",
-	"Filter or summarize the verdict log lines of portcullisd (text or JSON) read from FILE\n"
-	"or stdin: journalctl -u portcullis -o cat | portcullis log --verdict deny",
+	"Filter or summarize verdict log lines.\n"
+	"The lines of portcullisd (text or JSON) from FILE or stdin:\n"
+	"  journalctl -u portcullis -o cat | portcullis log --verdict deny",
 	"Unparseable lines are counted and the first one named on stderr.\n"
 	"Exit status: 0, 1 when FILE cannot be read, 2 a usage error.\n",
 	opts,

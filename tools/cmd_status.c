@@ -215,8 +215,9 @@ static const struct pc_cli_opt opts[] = {
 
 const struct pc_cli_cmd pc_status_cli = {
 	"status", "[-c FILE]",
-	"Is portcullisd running, and its numbers: uptime, policy, queue, fail mode, reloads,\n"
-	"packets permitted and denied, queue drops, suppressed log lines.",
+	"Is portcullisd running, and its numbers.\n"
+	"Uptime, policy, queue, fail mode, reloads, packets permitted and denied, queue drops,\n"
+	"suppressed log lines.",
 	"The daemon of the policy is found by its pid-file setting (read from the file even\n"
 	"when the policy has errors elsewhere) and asked for fresh numbers (SIGUSR1: it writes\n"
 	"its status file and logs nothing).\n"

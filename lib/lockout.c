@@ -8,6 +8,7 @@
 #include "match.h"
 
 #define MAX_LOCAL_SAMPLES 8
+#define NO_RULE_YET (-2L) /* deny_rule before the first denied sample */
 
 int pc_ssh_session_parse(const char *s, struct pc_ssh_session *out)
 {
@@ -185,7 +186,7 @@ static int try_family(const struct pc_policy *p, const struct pc_index *ix, uint
 			if (permits(p, k)) {
 				lo->admitted = true;
 				note_admitter(lo, seen, k);
-			} else if (!lo->admitted) {
+			} else if (lo->deny_rule == NO_RULE_YET) {
 				lo->deny_rule = k;
 			}
 		}
@@ -222,7 +223,7 @@ int pc_lockout_analyse(const struct pc_policy *p, const struct pc_index *ix,
 	lo->port = sess ? sess->sport : s->ssh_port ? (uint16_t)s->ssh_port : PC_SSH_PORT;
 	lo->from = sess ? PC_SSHP_SESSION : s->ssh_port ? PC_SSHP_SETTING : PC_SSHP_DEFAULT;
 	lo->empty = pc_policy_enabled(p) == 0 && s->dflt == PC_DENY;
-	lo->deny_rule = -1;
+	lo->deny_rule = NO_RULE_YET;
 	if (sess) {
 		struct pc_pkt pkt;
 
@@ -239,6 +240,8 @@ int pc_lockout_analyse(const struct pc_policy *p, const struct pc_index *ix,
 		       lo, seen) < 0)
 		rc = -1;
 	sort_admitters(lo);
+	if (lo->deny_rule == NO_RULE_YET)
+		lo->deny_rule = -1;
 	free(seen);
 	return rc;
 }

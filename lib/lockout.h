@@ -45,7 +45,7 @@ struct pc_lockout {
 	bool admitted;                /* inbound SSH is admitted from some address */
 	size_t n_admit;               /* rules that admit it from some address */
 	long admit[PC_LOCKOUT_NAMED]; /* the first of them, in file order */
-	long deny_rule;               /* when none: the rule that denies a sample, -1: default */
+	long deny_rule;               /* the rule denying the first sample denied, -1: default */
 };
 
 /* Analyses p (ix: its index) for inbound TCP to the SSH port: the port of

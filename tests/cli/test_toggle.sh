@@ -224,6 +224,45 @@ for k in "queue drops:" "no rule:" "forwarded:" "verdict errors:" "bad messages:
 	has "status: $k" "$tmp/out" "$k"
 done
 
+# status reads the pid-file line of a policy with errors elsewhere
+cp "$conf" "$tmp/d/broken.conf"
+printf '\n[Broken]\naction = maybe\n' >>"$tmp/d/broken.conf"
+expect_rc "status of a policy with errors: exit 0" 0 "$pc" status -c "$tmp/d/broken.conf"
+has "status of a policy with errors: still finds the daemon" "$tmp/out" "running (pid $dpid, up "
+has "status of a policy with errors: says it used its lines" "$tmp/err" \
+	"portcullis status: $tmp/d/broken.conf has errors (portcullis check -c $tmp/d/broken.conf shows them); its pid-file and status-file lines are used"
+rm -f "$tmp/d/broken.conf"
+# status writes nothing to the daemon's log
+before=$(wc -l <"$tmp/d/daemon.log")
+for _ in 1 2 3; do "$pc" status -c "$conf" >/dev/null 2>&1; done
+after=$(wc -l <"$tmp/d/daemon.log")
+[ "$before" -eq "$after" ] && ok "status: three times, no line in the daemon's log" ||
+	bad "status: three times, no line in the daemon's log" "$(tail -n $((after - before)) "$tmp/d/daemon.log")"
+# as a user who may not signal the daemon: the numbers as they are, said so
+if command -v setpriv >/dev/null; then
+	chmod 755 "$tmp" "$tmp/d"
+	chmod 644 "$conf"
+	nobody=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+	expect_rc "status as nobody: exit 0" 0 "${nobody[@]}" "$pc" status -c "$conf"
+	has "status as nobody: running" "$tmp/out" "running (pid $dpid, up "
+	has "status as nobody: how old the numbers are" "$tmp/out" "numbers as of:  "
+	has "status as nobody: says why they are not fresh" "$tmp/err" \
+		"portcullis status: these numbers are not fresh: this user may not signal portcullisd (pid $dpid) (Operation not permitted); run it as root for fresh ones"
+	chmod 600 "$tmp/d/portcullisd.pid"
+	expect_rc "status as nobody, pid file unreadable: exit 4" 4 "${nobody[@]}" "$pc" status -c "$conf"
+	has "unreadable pid file: unknown, and why" "$tmp/out" \
+		"portcullisd:    unknown (cannot read the pid file $tmp/d/portcullisd.pid: Permission denied)"
+	has "unreadable pid file: what to do" "$tmp/err" "portcullis status: run it as root, or as a user who may read $tmp/d/portcullisd.pid"
+	chmod 644 "$tmp/d/portcullisd.pid"
+	chmod 600 "$conf"
+	expect_rc "status as nobody, policy unreadable: exit 1" 1 "${nobody[@]}" "$pc" status -c "$conf"
+	same_text "unreadable policy: says so, and what is needed" "$tmp/err" \
+		"portcullis: cannot read $conf: Permission denied (it needs root, or a user who may read it)"
+	chmod 700 "$tmp"
+else
+	skip "status as a user who may not signal the daemon (needs setpriv)"
+fi
+
 expect_rc "disable SSH Server with a daemon: refused, exit 1" 1 "$pc" disable -c "$conf" "SSH Server"
 has "refused: says why" "$tmp/err" "portcullis disable: this would lock out remote administrators: no enabled rule would admit SSH (tcp port 22) from any address ('Deny TCP' would deny it); 'SSH Server' admits it now"
 has "refused: says the file is unchanged" "$tmp/err" "portcullis disable: $conf not changed (--force changes it anyway)"
@@ -257,6 +296,36 @@ has "status: last reload failed" "$tmp/out" ", failed: cannot open the log file"
 has "status: old policy still served" "$tmp/out" "38 loaded, 11 enabled"
 sed -i "s|^log-target = .*|log-target = stderr|" "$conf"
 expect_rc "fixed file: enable applies" 0 "$pc" enable -c "$conf" "SSH Server"
+
+# Live SSH connections (the conntrack table of the daemon's namespace): a
+# change that denies them is refused and names them.
+ip netns exec "$ns" iptables -A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT 2>/dev/null
+ip netns exec "$ns" sh -c 'sleep 25 | timeout 30 ncat -l 127.0.0.1 22' >/dev/null 2>&1 &
+lpid=$!
+for _ in $(seq 50); do ip netns exec "$ns" ss -ltn | grep -q '127.0.0.1:22 ' && break; sleep 0.1; done
+ip netns exec "$ns" sh -c 'sleep 20 | timeout 25 ncat 127.0.0.1 22' >/dev/null 2>&1 &
+cpid=$!
+for _ in $(seq 50); do
+	grep -q 'ESTABLISHED.*dport=22 ' "/proc/$dpid/net/nf_conntrack" 2>/dev/null && break; sleep 0.1
+done
+cport=$(sed -n 's/.*ESTABLISHED src=127.0.0.1 dst=127.0.0.1 sport=\([0-9]*\) dport=22 .*/\1/p' \
+	"/proc/$dpid/net/nf_conntrack" 2>/dev/null | head -1)
+if [ -n "$cport" ]; then
+	cp "$conf" "$tmp/live.orig"
+	printf '\n[Loopback block]\nenabled = no\naction = deny\nremote-address = 127.0.0.0/8\n' >>"$conf"
+	cp "$conf" "$tmp/live.before"
+	expect_rc "a change that cuts a live SSH connection: refused" 1 "$pc" enable -c "$conf" "Loopback block"
+	same_text "names the live connection and the rule that would deny it" "$tmp/err" \
+		"portcullis enable: the change would cut these live SSH connections:
+  from 127.0.0.1 port $cport to 127.0.0.1 port 22 (denied by 'Loopback block')
+portcullis enable: $conf not changed (--force changes it anyway)"
+	same "refused: file unchanged" "$tmp/live.before" "$conf"
+	cp "$tmp/live.orig" "$conf"
+else
+	bad "a live SSH connection in conntrack" "$(cat "/proc/$dpid/net/nf_conntrack" 2>&1 | head -5)"
+fi
+kill "$cpid" "$lpid" 2>/dev/null
+wait "$cpid" "$lpid" 2>/dev/null
 
 # A daemon that does not answer: the command gives up after 10 s.
 kill -STOP "$dpid"

@@ -101,9 +101,10 @@ same_set "portcullis(8): the options of portcullis log" "$tmp/logopts" "$tmp/log
 
 # --- portcullisd(8): the options ---
 if [ -x "$build/portcullisd" ]; then
-	"$build/portcullisd" -h | sed -n 's/^  \(-[a-z]\).*/\1/p' >"$tmp/dopts"
+	"$build/portcullisd" -h | sed -n 's/^  \(-[a-zA-Z]\), \(--[a-z-]*\).*/\1 \2/p' >"$tmp/dopts"
 	sed -n '/^\.SH OPTIONS/,/^\.SH /p' "$man_dir/portcullisd.8" |
-		sed -n 's/^\.BI* \\\(-[a-z]\).*/\1/p' >"$tmp/ddoc"
+		sed -n 's/^\.BR \\\(-[a-zA-Z]\) ", " \\-\\\(-[a-z\\-]*\).*/\1 -\2/p' |
+		sed 's/\\-/-/g' >"$tmp/ddoc"
 	[ -s "$tmp/dopts" ] && same_set "portcullisd(8): the options of portcullisd" "$tmp/dopts" "$tmp/ddoc" ||
 		bad "portcullisd -h lists options"
 else

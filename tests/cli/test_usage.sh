@@ -107,6 +107,14 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && command -v ip >/dev/
 		--inh-caps=-all "$pcd" -f -c "$tmp/p.conf"
 	has "portcullisd as nobody: names itself and CAP_NET_ADMIN" "$tmp/err" \
 		"portcullisd: cannot bind queue 0: it needs CAP_NET_ADMIN (run it as root, or as systemd's unit does)"
+	# the lockout guard's warning comes at start, before the queue is bound
+	awk '/^\[SSH Server\]/ { s = 1 } s && /^enabled = / { $0 = "enabled = no"; s = 0 } { print }' \
+		"$tmp/p.conf" >"$tmp/nossh.conf"
+	chmod 644 "$tmp/nossh.conf"
+	expect_rc "portcullisd, no SSH rule: exit 1 (as nobody)" 1 ip netns exec "$ns" setpriv --reuid=nobody \
+		--regid=nogroup --clear-groups --inh-caps=-all "$pcd" -f -c "$tmp/nossh.conf"
+	has "portcullisd at start: the lockout warning" "$tmp/err" \
+		"$tmp/nossh.conf: warning: SSH (tcp port 22): no enabled rule admits it from any address ('Deny TCP' denies it): remote administrators are locked out"
 else
 	skip "portcullisd without CAP_NET_ADMIN (needs root, setpriv and iproute2)"
 fi

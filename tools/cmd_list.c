@@ -231,9 +231,16 @@ static uint64_t *daemon_hits(const struct pc_policy *p, size_t n)
 	if (!pid)
 		return NULL;
 	if (pc_daemonctl_refresh(pid, s->status_file, &st, PC_DAEMONCTL_WAIT_MS) < 0) {
-		fprintf(stderr, "portcullis list: no hit counts: portcullisd (pid %d) %s\n", (int)pid,
-			errno == ETIMEDOUT ? "did not write its status file within 10 s" : strerror(errno));
-		return NULL;
+		if (errno == EPERM && pc_daemonctl_status(pid, s->status_file, &st) == 0) {
+			fprintf(stderr, "portcullis list: the hits as portcullisd (pid %d) last wrote "
+				"them: this user may not signal it for fresh ones (run it as root)\n",
+				(int)pid);
+		} else {
+			fprintf(stderr, "portcullis list: no hit counts: portcullisd (pid %d) %s\n",
+				(int)pid, errno == ETIMEDOUT ? "did not write its status file within 10 s"
+				: strerror(errno));
+			return NULL;
+		}
 	}
 	if (!pc_daemonctl_serves(&st, pc_policy_path(p))) {
 		fprintf(stderr, "portcullis list: no hit counts: portcullisd (pid %d) serves %s\n",

@@ -104,11 +104,13 @@ int main(int argc, char **argv)
 	if (optind >= argc)
 		return misuse("no subcommand given", NULL);
 	if (!strcmp(argv[optind], "help")) {
-		if (optind + 1 < argc && (sub = find(argv[optind + 1]))) {
-			pc_cli_help(sub->cli, stdout);
+		if (optind + 1 >= argc) {
+			usage(stdout);
 			return 0;
 		}
-		usage(stdout);
+		if (!(sub = find(argv[optind + 1])))
+			return misuse("unknown subcommand", argv[optind + 1]);
+		pc_cli_help(sub->cli, stdout);
 		return 0;
 	}
 	if (!(sub = find(argv[optind])))

@@ -77,7 +77,7 @@ done < <(sed -n '/^\.\\" begin packets/,/^\.\\" end packets/p' "$conf5")
 n=$(wc -l <"$tmp/packets")
 [ "$n" -ge 10 ] && ok "portcullis.conf(5): $n example packets found" ||
 	bad "portcullis.conf(5): example packets found" "only $n"
-"$pc" explain --format short -c "$tmp/example.conf" <"$tmp/packets" >"$tmp/got" 2>"$tmp/err"
+"$pc" explain --verify --format short -c "$tmp/example.conf" <"$tmp/packets" >"$tmp/got" 2>"$tmp/err"
 if diff -u "$tmp/want" "$tmp/got" >"$tmp/diff"; then
 	ok "portcullis.conf(5): every example packet decided as the page says"
 else

@@ -137,7 +137,7 @@ deny	-
 permit	SSH Server
 deny	-
 EOF
-"$pc" explain -c "$conf" <"$tmp/packets" >"$tmp/got" 2>"$tmp/err"
+"$pc" explain --verify -c "$conf" <"$tmp/packets" >"$tmp/got" 2>"$tmp/err"
 paste "$tmp/packets" "$tmp/want" >"$tmp/want.long"
 detail=$(diff "$tmp/got" "$tmp/want.long"; cat "$tmp/err")
 check "explain: the verdicts of a public server with SSH open" cmp -s "$tmp/want.long" "$tmp/got"

@@ -248,6 +248,10 @@ if command -v setpriv >/dev/null; then
 	has "status as nobody: how old the numbers are" "$tmp/out" "numbers as of:  "
 	has "status as nobody: says why they are not fresh" "$tmp/err" \
 		"portcullis status: these numbers are not fresh: this user may not signal portcullisd (pid $dpid) (Operation not permitted); run it as root for fresh ones"
+	expect_rc "list as nobody: exit 0" 0 "${nobody[@]}" "$pc" list -c "$conf"
+	has "list as nobody: the hits column" "$tmp/out" "HITS"
+	has "list as nobody: says the hits are not fresh" "$tmp/err" \
+		"portcullis list: the hits as portcullisd (pid $dpid) last wrote them: this user may not signal it for fresh ones (run it as root)"
 	chmod 600 "$tmp/d/portcullisd.pid"
 	expect_rc "status as nobody, pid file unreadable: exit 4" 4 "${nobody[@]}" "$pc" status -c "$conf"
 	has "unreadable pid file: unknown, and why" "$tmp/out" \

@@ -45,6 +45,8 @@ expect_rc "portcullis --help: exit 0" 0 "$pc" --help
 for s in $subs; do has "portcullis --help: lists $s" "$tmp/out" "  portcullis $s "; done
 expect_rc "portcullis help list: exit 0" 0 "$pc" help list
 grep -q '^usage: portcullis list ' "$tmp/out" && ok "portcullis help list: the usage of list" || bad "portcullis help list" "$(cat "$tmp/out")"
+expect_rc "portcullis help bogus: exit 2" 2 "$pc" help bogus
+has "portcullis help bogus: says which" "$tmp/err" "portcullis: unknown subcommand 'bogus'"
 expect_rc "portcullis alone: exit 2" 2 "$pc"
 has "portcullis alone: says what is missing" "$tmp/err" "portcullis: no subcommand given"
 expect_rc "portcullis --bogus: exit 2" 2 "$pc" --bogus

@@ -461,10 +461,10 @@ static int guard(struct toggle *t)
 		perror("portcullis: the lockout guard");
 		goto out;
 	}
-	bool out = locks_out(t, &old, &new, have ? &sess : NULL);
+	bool cut = locks_out(t, &old, &new, have ? &sess : NULL);
 	if (live_cuts(t, &old, &new))
-		out = true;
-	if (out && !t->force) {
+		cut = true;
+	if (cut && !t->force) {
 		fprintf(stderr, "portcullis %s: %s not changed (--force changes it anyway)\n",
 			t->verb, t->path);
 		goto out;

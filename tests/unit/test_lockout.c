@@ -83,7 +83,7 @@ static struct pc_policy *random_policy(uint64_t *rng, uint16_t port)
 						     { 80, 80 }, { 2222, 2222 } };
 	struct pc_policy *p = pc_policy_new();
 	size_t n = 1 + pc_test_xorshift(rng) % 8;
-	char name[16];
+	char name[24];
 
 	(void)port;
 	ck_assert_ptr_nonnull(p);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmds.h"
@@ -109,8 +110,8 @@ struct files {
 
 /* "KEY = VALUE" of the [portcullis] section of path, read line by line
  * without the loader: a policy with errors elsewhere still names them.
- * Returns 0 (f's fields set where the section has them), or -1 with errno. */
-static int scan_settings(const char *path, struct files *f)
+ * Sets f's fields where the section has them (none when it cannot be read). */
+static void scan_settings(const char *path, struct files *f)
 {
 	FILE *in = fopen(path, "re");
 	char *line = NULL;
@@ -118,7 +119,7 @@ static int scan_settings(const char *path, struct files *f)
 	bool in_settings = false;
 
 	if (!in)
-		return -1;
+		return;
 	while (getline(&line, &cap, in) >= 0) {
 		char *s = line + strspn(line, " \t"), *eq, *v, *end;
 
@@ -143,12 +144,11 @@ static int scan_settings(const char *path, struct files *f)
 	}
 	free(line);
 	fclose(in);
-	return 0;
 }
 
 /* The pid-file and status-file of the policy at conf: its settings, or,
- * when it has errors, its [portcullis] lines, or the defaults. Returns 0,
- * or -1 (reported) when conf cannot be read. */
+ * when it has errors, its [portcullis] lines, or, when it cannot be read,
+ * the defaults (each case said on stderr). Returns 0, or -1 (memory). */
 static int files_of(const char *conf, struct files *f)
 {
 	struct pc_diag *d = pc_diag_new();
@@ -156,19 +156,23 @@ static int files_of(const char *conf, struct files *f)
 	const struct pc_settings *s;
 
 	*f = (struct files){ 0 };
-	if (pc_cli_readable(conf) < 0)
-		goto fail;
-	if (d && (p = pc_policy_load(conf, d))) {
+	if (!d)
+		return -1;
+	if (access(conf, R_OK) < 0) {
+		fprintf(stderr, "portcullis status: cannot read %s: %s; looking where the defaults "
+			"say%s\n", conf, strerror(errno),
+			errno == EACCES ? " (root can read it)" : "");
+	} else if ((p = pc_policy_load(conf, d))) {
 		s = pc_policy_settings(p);
 		f->pid_file = s->pid_file ? strdup(s->pid_file) : NULL;
 		f->status_file = s->status_file ? strdup(s->status_file) : NULL;
-	} else if (d) {
+		pc_policy_free(p);
+	} else {
 		fprintf(stderr, "portcullis status: %s has errors (portcullis check -c %s shows them); "
 				"its pid-file and status-file lines are used\n", conf, conf);
-		if (scan_settings(conf, f) < 0)
-			goto fail;
+		scan_settings(conf, f);
 	}
-	pc_policy_free(p);
+	pc_diag_free(d);
 	if ((!f->pid_file || !f->status_file) && (p = pc_policy_new())) { /* the defaults */
 		s = pc_policy_settings(p);
 		if (!f->pid_file)
@@ -177,11 +181,7 @@ static int files_of(const char *conf, struct files *f)
 			f->status_file = strdup(s->status_file);
 		pc_policy_free(p);
 	}
-	pc_diag_free(d);
 	return f->pid_file && f->status_file ? 0 : -1;
-fail:
-	pc_diag_free(d);
-	return -1;
 }
 
 /* The status file as it is, when the daemon cannot be asked for a fresh one. */
@@ -247,6 +247,7 @@ int pc_cmd_status(int argc, char **argv)
 	if (optind < argc)
 		return pc_cli_misuse(&pc_status_cli, "unexpected argument '%s'", argv[optind]);
 	if (files_of(conf, &f) < 0) {
+		perror("portcullis status");
 		rc = 1;
 		goto out;
 	}

@@ -259,8 +259,11 @@ if command -v setpriv >/dev/null; then
 	has "unreadable pid file: what to do" "$tmp/err" "portcullis status: run it as root, or as a user who may read $tmp/d/portcullisd.pid"
 	chmod 644 "$tmp/d/portcullisd.pid"
 	chmod 600 "$conf"
-	expect_rc "status as nobody, policy unreadable: exit 1" 1 "${nobody[@]}" "$pc" status -c "$conf"
-	same_text "unreadable policy: says so, and what is needed" "$tmp/err" \
+	"${nobody[@]}" "$pc" status -c "$conf" >"$tmp/out" 2>"$tmp/err"
+	has "unreadable policy: says so, and that the defaults are used" "$tmp/err" \
+		"portcullis status: cannot read $conf: Permission denied; looking where the defaults say (root can read it)"
+	expect_rc "list as nobody, policy unreadable: exit 1" 1 "${nobody[@]}" "$pc" list -c "$conf"
+	same_text "list: unreadable policy: says so, and what is needed" "$tmp/err" \
 		"portcullis: cannot read $conf: Permission denied (it needs root, or a user who may read it)"
 	chmod 700 "$tmp"
 else

@@ -8,6 +8,7 @@
 #include "match.h"
 
 #define MAX_LOCAL_SAMPLES 8
+#define MAX_PROBES 1000000 /* lookups per family at most */
 #define NO_RULE_YET (-2L) /* deny_rule before the first denied sample */
 
 int pc_ssh_session_parse(const char *s, struct pc_ssh_session *out)
@@ -179,8 +180,12 @@ static int try_family(const struct pc_policy *p, const struct pc_index *ix, uint
 		memcpy(loc.v[0], local, 16);
 		loc.n = 1;
 	}
+	/* bounded: a policy at the entry budget must not take seconds here */
+	if (loc.n * rem.n > MAX_PROBES)
+		loc.n = 1;
+	size_t step = rem.n > MAX_PROBES ? rem.n / MAX_PROBES + 1 : 1;
 	for (size_t l = 0; l < loc.n; l++)
-		for (size_t r = 0; r < rem.n; r++) {
+		for (size_t r = 0; r < rem.n; r += step) {
 			probe_init(&pkt, fam, rem.v[r], loc.v[l], PC_SSH_SPORT, lo->port);
 			long k = lookup(p, ix, &pkt);
 			if (permits(p, k)) {

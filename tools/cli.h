@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "cmds.h"
 #include "policy.h"
 
 /* Can the policy at path be read? Says why not ("cannot read FILE: No such
@@ -18,8 +19,8 @@ int pc_cli_readable(const char *path);
  * policy, or NULL (errors printed). */
 struct pc_policy *pc_cli_load(const char *path);
 
-/* The option keys every subcommand shares (a command lists those it takes). */
-enum { PC_OPT_LONG = 256 }; /* long-only options of a command start here */
+/* Keys of long-only options start here; below it a key is its short letter. */
+enum { PC_OPT_LONG = 256 };
 
 /* One option: long name, key (its short letter, or PC_OPT_LONG + n for a
  * long-only option), the name of its argument (NULL: takes none), help. */

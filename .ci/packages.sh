@@ -5,12 +5,18 @@ pc_packages=(build-essential cmake pkg-config libnetfilter-queue-dev libmnl-dev 
 	socat python3 procps systemd kmod groff-base man-db strace libcap2-bin util-linux
 	debhelper dpkg-dev lintian debootstrap systemd-container)
 
-pc_install_packages() {
-	local p missing=()
+# pc_missing_packages: the packages of pc_packages not installed, one a line.
+pc_missing_packages() {
+	local p
 	for p in "${pc_packages[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-			missing+=("$p")
+			echo "$p"
 	done
+}
+
+pc_install_packages() {
+	local missing
+	mapfile -t missing < <(pc_missing_packages)
 	((${#missing[@]})) || return 0
 	echo "installing ${missing[*]}"
 	DEBIAN_FRONTEND=noninteractive apt-get update &&

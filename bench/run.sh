@@ -5,7 +5,8 @@
 # Environment: BUILD_DIR (default build) is configured here and the programs
 # the benchmark runs are built in it;
 # everything bench/e2e.sh reads (ROUNDS, RELOADS, ...) passes through.
-# Prints the machine, then bench_classify's table, then bench/e2e.sh's.
+# Prints the machine, then bench_classify's table, bench/explain.sh's, then
+# bench/e2e.sh's.
 # Exit status: the first failure of the build, bench_classify or e2e.sh.
 set -u
 
@@ -33,8 +34,12 @@ rm -f "$log"
 machine
 printf '\n== Classifier (bench_classify) ==\n'
 "$BUILD_DIR/bench_classify" || exit 1
+printf '\n== portcullis explain at scale (bench/explain.sh) ==\n'
+bash "$ROOT/bench/explain.sh" "$BUILD_DIR"
+erc=$?
 printf '\n== End to end and reload under load (bench/e2e.sh) ==\n'
 PC_BIN_DIR=$BUILD_DIR bash "$ROOT/bench/e2e.sh"
 rc=$?
+[ "$rc" -ne 0 ] || rc=$erc
 printf 'load average after the run: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 exit "$rc"

@@ -84,7 +84,5 @@ void pc_daemon_add_totals(const struct pc_daemon *d, size_t i, struct pc_totals 
 /* report.c: writes the status file (running: false in the last write);
  * through the chores thread when there is one. */
 void pc_daemon_write_status(struct pc_daemon *d, bool running);
-/* Logs a one-line summary of the counters. */
-void pc_daemon_log_summary(struct pc_daemon *d);
 
 #endif

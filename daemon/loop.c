@@ -76,9 +76,8 @@ static void on_signal(struct pc_daemon *d, uint32_t sig)
 	case SIGINT:
 		d->stop = true;
 		break;
-	case SIGUSR1:
+	case SIGUSR1: /* portcullis status: fresh numbers, and no line in the log */
 		pc_daemon_write_status(d, true);
-		pc_daemon_log_summary(d);
 		break;
 	case SIGUSR2:
 		if (pc_vlock_reopen(&d->vlog) < 0)

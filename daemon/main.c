@@ -19,10 +19,21 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: portcullisd [-c FILE] [-f] [-h]\n"
-		   "  -c FILE  the policy (default %s)\n"
-		   "  -f       log the daemon's messages to stderr instead of syslog\n"
-		   "  -h       this help\n", PC_DEFAULT_CONF);
+	fprintf(f, "usage: portcullisd [-c FILE] [-f]\n"
+		   "The portcullis packet filter daemon: decides the packets of the NFQUEUE queues of\n"
+		   "its policy (portcullis hooks up sends them there). Needs CAP_NET_ADMIN.\n\n"
+		   "options:\n"
+		   "  -c, --config FILE   the policy (default %s)\n"
+		   "  -f, --foreground    log the daemon's messages to stderr instead of syslog\n"
+		   "  -h, --help          this help\n"
+		   "  -V, --version       the version of portcullis\n", PC_DEFAULT_CONF);
+}
+
+static int misuse(const char *what, const char *arg)
+{
+	fprintf(stderr, "portcullisd: %s '%s'\nusage: portcullisd [-c FILE] [-f]\n"
+			"(portcullisd --help says more)\n", what, arg);
+	return -1;
 }
 
 /* Blocks the signals the loop handles and returns a signalfd for them. */
@@ -95,6 +106,12 @@ static int load(struct pc_daemon *d)
 
 	if (!diag)
 		pc_fatal("portcullisd");
+	if (access(d->conf, R_OK) < 0) {
+		fprintf(stderr, "portcullisd: cannot read the policy %s: %s%s\n", d->conf,
+			strerror(errno), errno == ENOENT ? " (-c FILE names another one)" : "");
+		pc_diag_free(diag);
+		return -1;
+	}
 	d->table = pc_table_load(d->conf, 0, diag);
 	pc_diag_print(diag, stderr);
 	pc_diag_free(diag);
@@ -136,11 +153,16 @@ static void queue_error(unsigned num)
 	/* The kernel answers EPERM both to a missing CAP_NET_ADMIN and to a
 	 * queue bound by another socket: the queue's existence tells them apart. */
 	if ((err == EPERM || err == EBUSY) && pc_queue_kstats(num, &ks) == 0) {
-		pc_log_warnx("cannot bind queue %u: another process holds it", num);
+		pc_log_warnx("portcullisd: cannot bind queue %u: another process holds it", num);
+		return;
+	}
+	if (err == EPERM) {
+		pc_log_warnx("portcullisd: cannot bind queue %u: it needs CAP_NET_ADMIN (run it as "
+			     "root, or as systemd's unit does)", num);
 		return;
 	}
 	errno = err;
-	pc_log_warn("cannot bind queue %u", num);
+	pc_log_warn("portcullisd: cannot bind queue %u", num);
 }
 
 /* Binds every queue, each with its worker's state; then starts the
@@ -260,9 +282,18 @@ static void free_all(struct pc_daemon *d)
 
 static int parse_args(struct pc_daemon *d, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char opt[3] = "-?";
 	int c;
 
-	while ((c = getopt(argc, argv, "c:fh")) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:fhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			d->conf = optarg;
@@ -273,15 +304,18 @@ static int parse_args(struct pc_daemon *d, int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			exit(0);
+		case 'V':
+			printf("portcullisd (portcullis) %s\n", PC_VERSION);
+			exit(0);
+		case ':':
+			return misuse("option needs an argument:", argv[optind - 1]);
 		default:
-			usage(stderr);
-			return -1;
+			opt[1] = (char)optopt;
+			return misuse("unknown option", optopt ? opt : argv[optind - 1]);
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return -1;
-	}
+	if (optind != argc)
+		return misuse("unexpected argument", argv[optind]);
 	return 0;
 }
 

@@ -1,4 +1,4 @@
-/* report.c - the status file and the SIGUSR1 summary */
+/* report.c - the status file */
 #include "daemon.h"
 
 #include <stdio.h>
@@ -161,23 +161,4 @@ void pc_daemon_write_status(struct pc_daemon *d, bool running)
 		pc_log_warn("cannot write %s", d->status_file);
 	free(st.rule);
 	free(st.queue);
-}
-
-void pc_daemon_log_summary(struct pc_daemon *d)
-{
-	struct pc_status st;
-
-	fill_status(d, &st, true, NULL);
-	pc_log_info("status: packets=%llu permitted=%llu denied=%llu malformed=%llu "
-		    "connections=%llu revalidated=%llu invalid=%llu untracked=%llu "
-		    "queue-dropped=%llu user-dropped=%llu enobufs=%llu log-suppressed=%llu "
-		    "reloads-ok=%llu reloads-failed=%llu rules=%llu enabled=%llu",
-		    (unsigned long long)st.packets, (unsigned long long)st.permitted,
-		    (unsigned long long)st.denied, (unsigned long long)st.malformed,
-		    (unsigned long long)st.connections, (unsigned long long)st.revalidated,
-		    (unsigned long long)st.invalid, (unsigned long long)st.untracked,
-		    (unsigned long long)st.queue_dropped, (unsigned long long)st.user_dropped,
-		    (unsigned long long)st.enobufs, (unsigned long long)st.log_suppressed,
-		    (unsigned long long)st.reloads_ok, (unsigned long long)st.reloads_failed,
-		    (unsigned long long)st.rules, (unsigned long long)st.enabled);
 }

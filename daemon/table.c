@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lockout.h"
+
 #define COUNTERS_PER_LINE (64 / sizeof(pc_counter))
 
 /* Rows of hit counters, each starting on a cache line of its own. */
@@ -42,6 +44,7 @@ struct pc_table *pc_table_load(const char *path, size_t nrows, struct pc_diag *d
 			    strerror(errno));
 		goto fail;
 	}
+	(void)pc_lockout_diag(t->policy, t->index, NULL, false, diag); /* warnings only */
 	return t;
 fail:
 	pc_table_free(t);

@@ -7,17 +7,37 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 [ "$(id -u)" -eq 0 ] || { echo "quickstart: run me as root (I create network namespaces)" >&2; exit 1; }
+log=$(mktemp /tmp/pc-quickstart.XXXXXX) || exit 1
+trap 'rm -f "$log"' EXIT
 . .ci/packages.sh
-pc_install_packages >/dev/null || { echo "quickstart: package installation failed" >&2; exit 1; }
-echo "== building"
-{ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo && cmake --build build -j2; } >/dev/null ||
-	{ echo "quickstart: build failed" >&2; exit 1; }
+missing=$(pc_missing_packages | tr '\n' ' ')
+if [ -n "$missing" ]; then
+	echo "== installing the Debian packages it needs (apt-get, a few minutes): $missing"
+	pc_install_packages >"$log" 2>&1 ||
+		{ cat "$log"; echo "quickstart: package installation failed" >&2; exit 1; }
+else
+	echo "== the Debian packages it needs are installed (.ci/packages.sh)"
+fi
+echo "== building portcullis and portcullisd in build/ (cmake; a minute or so on two cores)"
+{ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo && cmake --build build -j2; } >"$log" 2>&1 ||
+	{ tail -n 40 "$log"; echo "quickstart: build failed" >&2; exit 1; }
 
 . tests/e2e/lib.sh
 pc_init quickstart 120
 pc_topo
 say() { printf '\n== %s\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+# quote ARG: ARG as a shell word that pastes back as itself
+quote() {
+	if [[ $1 =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then printf '%s' "$1"
+	else printf "'%s'" "${1//\'/\'\\\'\'}"; fi
+}
+# run CMD...: shows the command as it can be pasted, then runs it
+run() {
+	local a line='$'
+	for a in "$@"; do line+=" $(quote "$a")"; done
+	printf '%s\n' "$line"
+	"$@"
+}
 
 policy=$PC_TMP/portcullis.conf
 sed -e "s|^pid-file = .*|pid-file = $PC_TMP/portcullisd.pid|" \
@@ -57,7 +77,7 @@ run "$PORTCULLIS" log "$PC_TMP/daemon.log" --summary
 say "status"
 run "$PORTCULLIS" status -c "$policy"
 say "list"
-run "$PORTCULLIS" list -c "$policy" | head -n 12
+run "$PORTCULLIS" list -c "$policy"
 
 pc_check "portcullisd stops cleanly on SIGTERM" pc_daemon_stop
 pc_check "hook rules removed" pc_hooks down -c "$policy"

@@ -372,7 +372,8 @@ static int set_log_target(struct pc_settings *s, const char *val, char *err, siz
 }
 
 enum skey { S_DEFAULT, S_QUEUE, S_FAIL, S_LOG, S_LOG_TARGET, S_LOG_FORMAT, S_LOG_RATE,
-	    S_PID_FILE, S_STATUS_FILE, S_STATEFUL, S_MARK_MASK, S_MAX };
+	    S_PID_FILE, S_STATUS_FILE, S_STATEFUL, S_MARK_MASK, S_SSH_PORT, S_ALLOW_EMPTY,
+	    S_MAX };
 
 static const char *const setting_names[S_MAX] = {
 	[S_DEFAULT] = "default",       [S_QUEUE] = "queue",
@@ -380,7 +381,8 @@ static const char *const setting_names[S_MAX] = {
 	[S_LOG_TARGET] = "log-target", [S_LOG_FORMAT] = "log-format",
 	[S_LOG_RATE] = "log-rate",     [S_PID_FILE] = "pid-file",
 	[S_STATUS_FILE] = "status-file", [S_STATEFUL] = "stateful",
-	[S_MARK_MASK] = "mark-mask",
+	[S_MARK_MASK] = "mark-mask",   [S_SSH_PORT] = "ssh-port",
+	[S_ALLOW_EMPTY] = "allow-empty",
 };
 
 /* A 32-bit mask, hexadecimal (0x...) or decimal, with at least
@@ -417,6 +419,18 @@ static int set_log_rate(struct pc_settings *s, const char *val, char *err, size_
 		return -1;
 	}
 	s->log_rate = (unsigned)n;
+	return 0;
+}
+
+static int set_ssh_port(struct pc_settings *s, const char *val, char *err, size_t len)
+{
+	unsigned long n;
+
+	if (pc_parse_uint(val, 65535, &n, err, len) < 0 || n == 0) {
+		snprintf(err, len, "'%s' is not a port (1-65535)", val);
+		return -1;
+	}
+	s->ssh_port = (unsigned)n;
 	return 0;
 }
 
@@ -461,6 +475,12 @@ static int set_setting(struct pc_settings *s, enum skey k, const char *val, char
 		return rc;
 	case S_MARK_MASK:
 		return set_mark_mask(s, val, err, len);
+	case S_SSH_PORT:
+		return set_ssh_port(s, val, err, len);
+	case S_ALLOW_EMPTY:
+		rc = pc_parse_word(val, yes_no, &w, err, len);
+		s->allow_empty = w == 1;
+		return rc;
 	case S_MAX:
 		break;
 	}

@@ -70,6 +70,8 @@ struct pc_settings {
 	char *status_file;
 	bool stateful;          /* rules decide connections (conntrack), not packets */
 	uint32_t mark_mask;     /* the packet mark and connmark bits portcullis owns */
+	unsigned ssh_port;      /* the SSH port the lockout guard looks at; 0: 22 */
+	bool allow_empty;       /* no enabled rule under default = deny is meant */
 };
 
 #endif

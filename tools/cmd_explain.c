@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmds.h"
@@ -10,26 +11,40 @@
 #include "values.h"
 
 #define MAX_WORDS 8
+#define BATCH 32 /* packets looked up before their answers are written */
 #define ERRLEN 256
 
+/* The words of line into w (at most MAX_WORDS kept); returns how many there are. */
 static int split(char *line, char **w)
 {
 	int n = 0;
-	for (char *tok = strtok(line, " \t\r\n"); tok; tok = strtok(NULL, " \t\r\n")) {
-		if (n == MAX_WORDS)
-			return -1;
-		w[n++] = tok;
-	}
+
+	for (char *tok = strtok(line, " \t\r\n"); tok; tok = strtok(NULL, " \t\r\n"), n++)
+		if (n < MAX_WORDS)
+			w[n] = tok;
 	return n;
+}
+
+/* "WHAT: err" in err, naming the field that was wrong. */
+static int field_error(const char *what, char *err)
+{
+	size_t n = strlen(what) + 2, len = strnlen(err, ERRLEN - 1 - n);
+
+	memmove(err + n, err, len);
+	err[n + len] = '\0';
+	memcpy(err, what, n - 2);
+	memcpy(err + n - 2, ": ", 2);
+	return -1;
 }
 
 static int parse_port_pair(char **w, struct pc_pkt *pkt, char *err)
 {
 	unsigned long sp, dp;
 
-	if (pc_parse_uint(w[0], 65535, &sp, err, ERRLEN) < 0 ||
-	    pc_parse_uint(w[1], 65535, &dp, err, ERRLEN) < 0)
-		return -1;
+	if (pc_parse_uint(w[0], 65535, &sp, err, ERRLEN) < 0)
+		return field_error("source port", err);
+	if (pc_parse_uint(w[1], 65535, &dp, err, ERRLEN) < 0)
+		return field_error("destination port", err);
 	pkt->sport = (uint16_t)sp;
 	pkt->dport = (uint16_t)dp;
 	pkt->flags |= PC_PKT_PORTS;
@@ -43,15 +58,15 @@ static int parse_icmp_pair(char **w, struct pc_pkt *pkt, char *err)
 	unsigned long code;
 
 	if (pc_parse_icmp(w[0], pkt->proto, &spec, &n, err, ERRLEN) < 0)
-		return -1;
+		return field_error("ICMP type", err);
 	int type = spec[0].type;
 	free(spec);
 	if (n != 1 || type < 0) {
-		snprintf(err, ERRLEN, "'%s' is not one ICMP type", w[0]);
+		snprintf(err, ERRLEN, "ICMP type: '%s' is not one ICMP type", w[0]);
 		return -1;
 	}
 	if (pc_parse_uint(w[1], 255, &code, err, ERRLEN) < 0)
-		return -1;
+		return field_error("ICMP code", err);
 	pkt->icmp_type = (uint8_t)type;
 	pkt->icmp_code = (uint8_t)code;
 	pkt->flags |= PC_PKT_ICMP;
@@ -72,39 +87,47 @@ static int parse_tail(char **w, int n, struct pc_pkt *pkt, char *err)
 		return ports ? parse_port_pair(w, pkt, err) : parse_icmp_pair(w, pkt, err);
 	if (!ports && !icmp && n == 0)
 		return 0;
-	snprintf(err, ERRLEN, "expected %s", ports ? "SPORT DPORT or frag"
-					    : icmp ? "TYPE CODE or frag" : "nothing (or frag)");
+	snprintf(err, ERRLEN, "after the addresses: expected %s",
+		 ports ? "SPORT DPORT or frag" : icmp ? "TYPE CODE or frag" : "nothing (or frag)");
+	return -1;
+}
+
+static int parse_addr(const char *what, const char *s, uint8_t *family, uint8_t *addr,
+		      char *err)
+{
+	if (pc_addr_parse(s, family, addr) == 0)
+		return 0;
+	snprintf(err, ERRLEN, "%s: '%s' is not an address", what, s);
 	return -1;
 }
 
 /* DIR PROTO SRC DST [SPORT DPORT | TYPE CODE | frag] */
-static int parse_packet(char *line, struct pc_pkt *pkt, char *err)
+static int parse_packet(char **w, int n, struct pc_pkt *pkt, char *err)
 {
-	char *w[MAX_WORDS];
-	int n = split(line, w), proto;
+	int proto;
 	uint8_t fam2;
 
 	memset(pkt, 0, sizeof(*pkt));
-	if (n < 4) {
-		snprintf(err, ERRLEN, "expected DIR PROTO SRC DST [SPORT DPORT | TYPE CODE | frag]");
+	if (n < 4 || n > 6) {
+		snprintf(err, ERRLEN, "%s words: expected DIR PROTO SRC DST [SPORT DPORT | TYPE CODE "
+			 "| frag]", n < 4 ? "too few" : "too many");
 		return -1;
 	}
 	if (strcmp(w[0], "in") && strcmp(w[0], "out")) {
-		snprintf(err, ERRLEN, "direction '%s' is neither in nor out", w[0]);
+		snprintf(err, ERRLEN, "direction: '%s' is neither in nor out", w[0]);
 		return -1;
 	}
 	pkt->dir = !strcmp(w[0], "in") ? PC_DIR_IN : PC_DIR_OUT;
 	if (pc_parse_proto(w[1], &proto, err, ERRLEN) < 0)
-		return -1;
+		return field_error("protocol", err);
 	if (proto == PC_PROTO_ANY) {
-		snprintf(err, ERRLEN, "a packet has one protocol, not any");
+		snprintf(err, ERRLEN, "protocol: a packet has one protocol, not any");
 		return -1;
 	}
 	pkt->proto = (uint8_t)proto;
-	if (pc_addr_parse(w[2], &pkt->family, pkt->src) < 0 || pc_addr_parse(w[3], &fam2, pkt->dst) < 0) {
-		snprintf(err, ERRLEN, "'%s' or '%s' is not an address", w[2], w[3]);
+	if (parse_addr("source", w[2], &pkt->family, pkt->src, err) < 0 ||
+	    parse_addr("destination", w[3], &fam2, pkt->dst, err) < 0)
 		return -1;
-	}
 	if (fam2 != pkt->family) {
 		snprintf(err, ERRLEN, "source and destination are of different families");
 		return -1;
@@ -178,54 +201,184 @@ static void explain_verbose(const struct pc_policy *p, const struct pc_pkt *pkt)
 	free(c);
 }
 
-static int explain_stream(const struct pc_policy *p, const struct pc_index *ix, FILE *in,
-			  bool verbose)
-{
-	size_t n_rules, cap = 0;
-	const struct pc_rule *rules = pc_policy_rules(p, &n_rules);
-	enum pc_action dflt = pc_policy_settings(p)->dflt;
-	char *line = NULL, err[ERRLEN];
-	int lineno = 0, rc = 0;
+struct explain_opts {
+	const char *conf;
+	bool verbose, verify, short_format;
+};
 
-	while (getline(&line, &cap, in) >= 0) {
-		struct pc_pkt pkt;
-		lineno++;
-		char *s = line + strspn(line, " \t\r\n");
+/* The packet's words, as read, joined by one space. */
+static void print_words(char *const *w, int n)
+{
+	for (int i = 0; i < n; i++) {
+		fputs(w[i], stdout);
+		putchar(i + 1 < n ? ' ' : '\t');
+	}
+}
+
+/* A packet read and not answered yet: its line (words in it), where. */
+struct slot {
+	char *line;
+	size_t cap;
+	char *w[MAX_WORDS];
+	int n, lineno;
+	struct pc_pkt pkt;
+	long rule;
+};
+
+/* Reads packets into up to max slots; bad lines are reported and skipped.
+ * Returns how many were read (0 at the end); *rc becomes 1 on a bad line. */
+static size_t read_batch(FILE *in, struct slot *b, size_t max, int *lineno, int *rc)
+{
+	char err[ERRLEN];
+	size_t k = 0;
+
+	while (k < max && getline(&b[k].line, &b[k].cap, in) >= 0) {
+		char *s = b[k].line + strspn(b[k].line, " \t\r\n");
+
+		++*lineno;
 		if (!*s || *s == '#')
 			continue;
-		if (parse_packet(s, &pkt, err) < 0) {
-			fprintf(stderr, "stdin:%d: %s\n", lineno, err);
-			rc = 1;
+		b[k].n = split(s, b[k].w);
+		if (parse_packet(b[k].w, b[k].n, &b[k].pkt, err) < 0) {
+			fprintf(stderr, "stdin:%d: %s\n", *lineno, err);
+			*rc = 1;
 			continue;
 		}
-		long r = pc_index_lookup(ix, &pkt);
+		b[k++].lineno = *lineno;
+	}
+	return k;
+}
+
+/* Decides the batch: every lookup first, then the rules and names they
+ * lead to are fetched ahead (prefetch), so that with a large policy their
+ * cache misses overlap instead of following one another. */
+static void decide_batch(const struct pc_index *ix, const struct pc_rule *rules, struct slot *b,
+			 size_t k)
+{
+	for (size_t i = 0; i < k; i++) {
+		b[i].rule = pc_index_lookup(ix, &b[i].pkt);
+		if (b[i].rule >= 0)
+			__builtin_prefetch(&rules[b[i].rule]);
+	}
+	for (size_t i = 0; i < k; i++)
+		if (b[i].rule >= 0)
+			__builtin_prefetch(rules[b[i].rule].name);
+}
+
+static int answer_batch(const struct pc_policy *p, const struct explain_opts *o,
+			const struct slot *b, size_t k)
+{
+	size_t n_rules;
+	const struct pc_rule *rules = pc_policy_rules(p, &n_rules);
+	enum pc_action dflt = pc_policy_settings(p)->dflt;
+	int rc = 0;
+
+	for (size_t i = 0; i < k; i++) {
+		long r = b[i].rule;
 		enum pc_action v = r < 0 ? dflt : rules[r].action;
-		printf("%s\t%s\n", v == PC_PERMIT ? "permit" : "deny", r < 0 ? "-" : rules[r].name);
-		if (r != pc_linear_lookup(p, &pkt)) {
-			fprintf(stderr, "stdin:%d: internal error: index and reference disagree\n", lineno);
+
+		if (!o->short_format)
+			print_words(b[i].w, b[i].n);
+		fputs(v == PC_PERMIT ? "permit\t" : "deny\t", stdout);
+		fputs(r < 0 ? "-" : rules[r].name, stdout);
+		putchar('\n');
+		if (o->verify && r != pc_linear_lookup(p, &b[i].pkt)) {
+			fprintf(stderr, "stdin:%d: internal error: index and reference disagree\n",
+				b[i].lineno);
 			rc = 1;
 		}
-		if (verbose && pc_policy_settings(p)->stateful)
-			printf("  stateful: this decides the connection the packet opens; its later "
-			       "packets, both ways, pass without a lookup\n");
-		if (verbose)
-			explain_verbose(p, &pkt);
-		fflush(stdout);
+		if (o->verbose && pc_policy_settings(p)->stateful)
+			fputs("  stateful: this decides the connection the packet opens; its later "
+			      "packets, both ways, pass without a lookup\n", stdout);
+		if (o->verbose)
+			explain_verbose(p, &b[i].pkt);
 	}
-	free(line);
 	return rc;
+}
+
+/* Answers every packet of in. A terminal on either side gets each answer
+ * as its line comes (batches of one). */
+static int explain_stream(const struct pc_policy *p, const struct pc_index *ix, FILE *in,
+			  const struct explain_opts *o)
+{
+	size_t n_rules, k, max = isatty(fileno(in)) || isatty(STDOUT_FILENO) ? 1 : BATCH;
+	const struct pc_rule *rules = pc_policy_rules(p, &n_rules);
+	struct slot *b = calloc(BATCH, sizeof(*b));
+	int lineno = 0, rc = 0;
+
+	if (!b) {
+		perror("portcullis explain");
+		return 1;
+	}
+	while ((k = read_batch(in, b, max, &lineno, &rc)) > 0) {
+		decide_batch(ix, rules, b, k);
+		if (answer_batch(p, o, b, k))
+			rc = 1;
+	}
+	for (size_t i = 0; i < BATCH; i++)
+		free(b[i].line);
+	free(b);
+	return rc;
+}
+
+enum { OPT_VERIFY = PC_OPT_LONG, OPT_FORMAT };
+
+static const struct pc_cli_opt opts[] = {
+	PC_CLI_OPT_CONFIG,
+	{ "verbose", 'v', NULL, "also every other matching rule, and the field it lost on" },
+	{ "format", OPT_FORMAT, "long|short",
+	  "long: PACKET VERDICT RULE, tab-separated (the default);\nshort: VERDICT RULE" },
+	{ "verify", OPT_VERIFY, NULL, "check every answer against the linear reference (slow)" },
+	{ NULL, 0, NULL, NULL },
+};
+
+const struct pc_cli_cmd pc_explain_cli = {
+	"explain", "[-c FILE] [-v] [--format long|short] [--verify] < PACKETS",
+	"Decide packets read from stdin as portcullisd would.\n"
+	"One packet a line; each answer names the deciding rule (- when the default decides):\n"
+	"  in|out PROTO SRC DST [SPORT DPORT | TYPE CODE | frag]",
+	"A bad line is reported as stdin:LINE: FIELD: what is wrong; the others are answered.\n"
+	"Exit status: 0 every line answered, 1 a bad line (or --verify found a mismatch),\n"
+	"2 a usage error.\n",
+	opts,
+};
+
+static int on_opt(void *ctx, int key, const char *arg)
+{
+	struct explain_opts *o = ctx;
+
+	switch (key) {
+	case 'c':
+		o->conf = arg;
+		break;
+	case 'v':
+		o->verbose = true;
+		break;
+	case OPT_VERIFY:
+		o->verify = true;
+		break;
+	case OPT_FORMAT:
+		if (strcmp(arg, "long") && strcmp(arg, "short"))
+			return pc_cli_misuse(&pc_explain_cli, "--format: '%s' is neither long nor short",
+					     arg);
+		o->short_format = !strcmp(arg, "short");
+		break;
+	}
+	return 0;
 }
 
 int pc_cmd_explain(int argc, char **argv)
 {
-	struct pc_cli_opts o;
+	struct explain_opts o = { .conf = PC_DEFAULT_CONF };
 	struct pc_policy *p = NULL;
 	struct pc_index *ix = NULL;
-	int rc = pc_cli_options(argc, argv, "explain [-c FILE] [-v] < PACKETS\n"
-				"  each line: in|out PROTO SRC DST [SPORT DPORT | TYPE CODE | frag]", &o);
+	int rc = pc_cli_parse(&pc_explain_cli, argc, argv, on_opt, &o);
 
 	if (rc >= 0)
 		return rc;
+	if (optind < argc)
+		return pc_cli_misuse(&pc_explain_cli, "unexpected argument '%s' (packets are read "
+				     "from stdin)", argv[optind]);
 	rc = 1;
 	if (!(p = pc_cli_load(o.conf)))
 		goto out;
@@ -233,7 +386,11 @@ int pc_cmd_explain(int argc, char **argv)
 		perror("portcullis explain: compiling the rules");
 		goto out;
 	}
-	rc = explain_stream(p, ix, stdin, o.verbose);
+	rc = explain_stream(p, ix, stdin, &o);
+	if (fflush(stdout) || ferror(stdout)) {
+		perror("portcullis explain: stdout");
+		rc = 1;
+	}
 out:
 	pc_index_free(ix);
 	pc_policy_free(p);

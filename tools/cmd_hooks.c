@@ -1,6 +1,4 @@
 /* cmd_hooks.c - "portcullis hooks up|down": the iptables/ip6tables hook chains */
-#include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -12,16 +10,6 @@
 #include "diag.h"
 #include "hooks.h"
 #include "policy.h"
-
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: portcullis hooks up|down [-c FILE] [--cpu-fanout]\n"
-		   "  up    install or update the chains %s and %s (iptables and ip6tables)\n"
-		   "        from the queue and fail settings of the policy\n"
-		   "  down  remove them; under systemd after a failure (SERVICE_RESULT set and\n"
-		   "        not success) a fail = closed policy keeps them until the restart\n",
-		PC_HOOK_CHAIN_IN, PC_HOOK_CHAIN_OUT);
-}
 
 /* Reads the hook settings of the policy at path into c. Returns 0, or -1
  * after printing the policy's errors. */
@@ -67,41 +55,61 @@ static bool keep_after_failure(const char *path)
 	return keep;
 }
 
-enum { OPT_CPU_FANOUT = 256 };
+enum { OPT_CPU_FANOUT = PC_OPT_LONG };
 
-static const struct option options[] = {
-	{ "config", required_argument, NULL, 'c' },
-	{ "cpu-fanout", no_argument, NULL, OPT_CPU_FANOUT },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+static const struct pc_cli_opt opts[] = {
+	PC_CLI_OPT_CONFIG,
+	{ "cpu-fanout", OPT_CPU_FANOUT, NULL, "spread a queue range over the queues by CPU" },
+	{ NULL, 0, NULL, NULL },
 };
+
+const struct pc_cli_cmd pc_hooks_cli = {
+	"hooks", "up|down [-c FILE] [--cpu-fanout]",
+	"Install or remove the hook rules that send packets to portcullisd.\n"
+	"up installs (or updates) the iptables and ip6tables chains " PC_HOOK_CHAIN_IN " and\n"
+	PC_HOOK_CHAIN_OUT ", down removes them.",
+	"up takes the queue, fail, stateful and mark-mask settings of the policy; a stateful\n"
+	"up keeps the rules of the fast-path chain " PC_HOOK_CHAIN_FAST " that portcullisd fills. Under systemd after a failure\n"
+	"(SERVICE_RESULT set and not success) down keeps the chains of a fail = closed policy\n"
+	"until the restart.\n",
+	opts,
+};
+
+struct hooks_opts {
+	const char *conf;
+	bool cpu_fanout;
+};
+
+static int on_opt(void *ctx, int key, const char *arg)
+{
+	struct hooks_opts *o = ctx;
+
+	if (key == 'c')
+		o->conf = arg;
+	else if (key == OPT_CPU_FANOUT)
+		o->cpu_fanout = true;
+	return 0;
+}
 
 int pc_cmd_hooks(int argc, char **argv)
 {
 	const struct pc_hooks_runner runner = pc_hooks_real_runner;
 	struct pc_hooks_conf conf = { 0 };
-	const char *path = PC_DEFAULT_CONF;
+	struct hooks_opts o = { .conf = PC_DEFAULT_CONF };
+	const char *path;
 	char err[512];
-	int opt, rc;
+	int rc = pc_cli_parse(&pc_hooks_cli, argc, argv, on_opt, &o);
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
-		if (opt == 'c') {
-			path = optarg;
-		} else if (opt == OPT_CPU_FANOUT) {
-			conf.cpu_fanout = true;
-		} else if (opt == 'h') {
-			usage(stdout);
-			return 0;
-		} else {
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc - 1 || (strcmp(argv[optind], "up") && strcmp(argv[optind], "down"))) {
-		usage(stderr);
-		return 2;
-	}
+	if (rc >= 0)
+		return rc;
+	if (optind >= argc)
+		return pc_cli_misuse(&pc_hooks_cli, "say up or down");
+	if (strcmp(argv[optind], "up") && strcmp(argv[optind], "down"))
+		return pc_cli_misuse(&pc_hooks_cli, "'%s' is neither up nor down", argv[optind]);
+	if (optind + 1 < argc)
+		return pc_cli_misuse(&pc_hooks_cli, "unexpected argument '%s'", argv[optind + 1]);
+	path = o.conf;
+	conf.cpu_fanout = o.cpu_fanout;
 	/* a program that exits before reading its input must not kill us */
 	signal(SIGPIPE, SIG_IGN);
 	if (!strcmp(argv[optind], "down")) {

@@ -1,7 +1,6 @@
 /* cmd_log.c - portcullis log: filter verdict log lines, or summarize them */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "cli.h"
 #include "cmds.h"
 #include "logread.h"
 #include "tally.h"
@@ -19,9 +19,26 @@
 #define READ_BUF (4 * PC_LOGREAD_LINE_MAX)
 #define ERRLEN 160
 
-static const char usage_text[] =
-	"log [FILE|-] [--rule NAME] [--verdict permit|deny] [--since TIME] [--summary]\n"
-	"  TIME: ISO 8601 (2024-11-28T13:00:00Z, 2024-11-28) or relative (30s, 10m, 2h, 1d, 1w)";
+enum { OPT_RULE = PC_OPT_LONG, OPT_VERDICT, OPT_SINCE, OPT_SUMMARY };
+
+static const struct pc_cli_opt opts[] = {
+	{ "rule", OPT_RULE, "NAME", "only the lines of that rule (-: decided by the default)" },
+	{ "verdict", OPT_VERDICT, "permit|deny", "only the lines of that verdict" },
+	{ "since", OPT_SINCE, "TIME", "only the lines from TIME on: ISO 8601 (2024-11-28T13:00:00Z,\n"
+	  "2024-11-28) or before now (30s, 10m, 2h, 1d, 1w)" },
+	{ "summary", OPT_SUMMARY, NULL, "top denied addresses and ports, hits per rule" },
+	{ NULL, 0, NULL, NULL },
+};
+
+const struct pc_cli_cmd pc_log_cli = {
+	"log", "[FILE|-] [--rule NAME] [--verdict permit|deny] [--since TIME] [--summary]",
+	"Filter or summarize verdict log lines.\n"
+	"The lines of portcullisd (text or JSON) from FILE or stdin:\n"
+	"  journalctl -u portcullis -o cat | portcullis log --verdict deny",
+	"Unparseable lines are counted and the first one named on stderr.\n"
+	"Exit status: 0, 1 when FILE cannot be read, 2 a usage error.\n",
+	opts,
+};
 
 struct log_opts {
 	const char *path;  /* NULL or "-": stdin */
@@ -339,58 +356,46 @@ static int parse_since(const char *s, int64_t now, int64_t *out)
 	return pc_logread_time(s, len, out);
 }
 
-/* Returns 0, 1 after --help, or -1 after a usage error (reported). */
+static int on_opt(void *ctx, int key, const char *arg)
+{
+	struct log_opts *o = ctx;
+
+	switch (key) {
+	case OPT_RULE:
+		o->rule = arg;
+		break;
+	case OPT_VERDICT:
+		if (strcmp(arg, "permit") && strcmp(arg, "deny"))
+			return pc_cli_misuse(&pc_log_cli, "--verdict: '%s' is neither permit nor deny",
+					     arg);
+		o->verdict = strcmp(arg, "permit") ? PC_DENY : PC_PERMIT;
+		break;
+	case OPT_SINCE:
+		if (parse_since(arg, (int64_t)time(NULL), &o->since) < 0)
+			return pc_cli_misuse(&pc_log_cli, "--since: '%s' is neither an ISO 8601 time "
+					     "nor like 10m, 2h, 1d", arg);
+		o->since_set = true;
+		break;
+	case OPT_SUMMARY:
+		o->summary = true;
+		break;
+	}
+	return 0;
+}
+
+/* Returns -1 to go on, or the exit status (0 after --help, 2 a misuse). */
 static int parse_opts(int argc, char **argv, struct log_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "rule", required_argument, NULL, 'r' },
-		{ "verdict", required_argument, NULL, 'V' },
-		{ "since", required_argument, NULL, 's' },
-		{ "summary", no_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	int rc;
 
 	*o = (struct log_opts){ .verdict = -1 };
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			o->rule = optarg;
-			break;
-		case 'V':
-			if (strcmp(optarg, "permit") && strcmp(optarg, "deny")) {
-				fprintf(stderr, "portcullis log: --verdict: '%s' is neither permit nor deny\n", optarg);
-				return -1;
-			}
-			o->verdict = strcmp(optarg, "permit") ? PC_DENY : PC_PERMIT;
-			break;
-		case 's':
-			if (parse_since(optarg, (int64_t)time(NULL), &o->since) < 0) {
-				fprintf(stderr, "portcullis log: --since: '%s' is neither an ISO 8601 time "
-					"nor like 10m, 2h, 1d\n", optarg);
-				return -1;
-			}
-			o->since_set = true;
-			break;
-		case 'S':
-			o->summary = true;
-			break;
-		case 'h':
-			printf("usage: portcullis %s\n", usage_text);
-			return 1;
-		default:
-			fprintf(stderr, "usage: portcullis %s\n", usage_text);
-			return -1;
-		}
-	}
-	if (argc - optind > 1) {
-		fprintf(stderr, "portcullis log: one FILE at most\nusage: portcullis %s\n", usage_text);
-		return -1;
-	}
+	if ((rc = pc_cli_parse(&pc_log_cli, argc, argv, on_opt, o)) >= 0)
+		return rc;
+	if (argc - optind > 1)
+		return pc_cli_misuse(&pc_log_cli, "one FILE at most: '%s' is a second one",
+				     argv[optind + 1]);
 	o->path = optind < argc ? argv[optind] : NULL;
-	return 0;
+	return -1;
 }
 
 static int setup_summary(struct summary *s)
@@ -410,8 +415,8 @@ int pc_cmd_log(int argc, char **argv)
 	const char *name;
 	int rc = parse_opts(argc, argv, &o);
 
-	if (rc)
-		return rc > 0 ? 0 : 2;
+	if (rc >= 0)
+		return rc;
 	name = o.path && strcmp(o.path, "-") ? o.path : "stdin";
 	rc = 1;
 	if (!(r = calloc(1, sizeof(*r))) || (o.summary && setup_summary(&sum) < 0)) {

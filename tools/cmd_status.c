@@ -1,11 +1,14 @@
 /* cmd_status.c - portcullis status: is the daemon running, and its numbers.
- * Exit status: 0 running, 3 not running (as LSB init scripts and systemctl
- * say), 1 when the daemon runs but does not answer. */
+ * Exit status: 0 running, 3 not running, 4 cannot tell (as LSB init scripts
+ * and systemctl say), 1 when the daemon runs but does not answer. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmds.h"
@@ -13,6 +16,7 @@
 #include "diag.h"
 
 #define EXIT_NOT_RUNNING 3
+#define EXIT_UNKNOWN 4 /* LSB: the status cannot be told */
 
 static void print_duration(int64_t s)
 {
@@ -125,52 +129,178 @@ static void print_status(pid_t pid, const struct pc_status *st)
 		print_connections(st);
 }
 
-/* The pid-file and status-file of the policy; defaults when it has errors.
- * Returns the policy to free (maybe a default one), or NULL. */
-static struct pc_policy *settings_of(const char *conf)
+/* The daemon's files, from the policy. */
+struct files {
+	char *pid_file, *status_file;
+};
+
+/* "KEY = VALUE" of the [portcullis] section of path, read line by line
+ * without the loader: a policy with errors elsewhere still names them.
+ * Sets f's fields where the section has them (none when it cannot be read). */
+static void scan_settings(const char *path, struct files *f)
+{
+	FILE *in = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	bool in_settings = false;
+
+	if (!in)
+		return;
+	while (getline(&line, &cap, in) >= 0) {
+		char *s = line + strspn(line, " \t"), *eq, *v, *end;
+
+		if (*s == '[') {
+			in_settings = !strncmp(s, "[portcullis]", 12);
+			continue;
+		}
+		if (!in_settings || !(eq = strchr(s, '=')))
+			continue;
+		v = eq + 1 + strspn(eq + 1, " \t");
+		end = v + strcspn(v, " \t\r\n");
+		*end = '\0';
+		while (eq > s && (eq[-1] == ' ' || eq[-1] == '\t'))
+			eq--;
+		*eq = '\0';
+		char **dst = !strcmp(s, "pid-file") ? &f->pid_file
+			     : !strcmp(s, "status-file") ? &f->status_file : NULL;
+		if (dst && v[0] == '/') {
+			free(*dst);
+			*dst = strdup(v);
+		}
+	}
+	free(line);
+	fclose(in);
+}
+
+/* The pid-file and status-file of the policy at conf: its settings, or,
+ * when it has errors, its [portcullis] lines, or, when it cannot be read,
+ * the defaults (each case said on stderr). Returns 0, or -1 (memory). */
+static int files_of(const char *conf, struct files *f)
 {
 	struct pc_diag *d = pc_diag_new();
-	struct pc_policy *p = d ? pc_policy_load(conf, d) : NULL;
+	struct pc_policy *p = NULL;
+	const struct pc_settings *s;
 
-	if (d && !p) {
-		pc_diag_print(d, stderr);
-		fprintf(stderr, "portcullis status: %s has errors; using the default pid-file and "
-				"status-file\n", conf);
-		p = pc_policy_new();
+	*f = (struct files){ 0 };
+	if (!d)
+		return -1;
+	if (access(conf, R_OK) < 0) {
+		fprintf(stderr, "portcullis status: cannot read %s: %s; looking where the defaults "
+			"say%s\n", conf, strerror(errno),
+			errno == EACCES ? " (root can read it)" : "");
+	} else if ((p = pc_policy_load(conf, d))) {
+		s = pc_policy_settings(p);
+		f->pid_file = s->pid_file ? strdup(s->pid_file) : NULL;
+		f->status_file = s->status_file ? strdup(s->status_file) : NULL;
+		pc_policy_free(p);
+	} else {
+		fprintf(stderr, "portcullis status: %s has errors (portcullis check -c %s shows them); "
+				"its pid-file and status-file lines are used\n", conf, conf);
+		scan_settings(conf, f);
 	}
 	pc_diag_free(d);
-	return p;
+	if ((!f->pid_file || !f->status_file) && (p = pc_policy_new())) { /* the defaults */
+		s = pc_policy_settings(p);
+		if (!f->pid_file)
+			f->pid_file = strdup(s->pid_file);
+		if (!f->status_file)
+			f->status_file = strdup(s->status_file);
+		pc_policy_free(p);
+	}
+	return f->pid_file && f->status_file ? 0 : -1;
+}
+
+/* The status file as it is, when the daemon cannot be asked for a fresh one. */
+static int stale_status(pid_t pid, const char *status_file, int why)
+{
+	struct pc_status st;
+	int64_t now = (int64_t)time(NULL);
+
+	if (pc_daemonctl_status(pid, status_file, &st) < 0) {
+		printf("portcullisd:    running (pid %d)\n", (int)pid);
+		fprintf(stderr, "portcullis status: cannot ask portcullisd (pid %d) for numbers (%s), "
+			"and cannot read %s: %s\n", (int)pid, strerror(why), status_file,
+			errno == ESRCH ? "written by another process" : strerror(errno));
+		return 1;
+	}
+	print_status(pid, &st);
+	printf("numbers as of:  ");
+	print_when(st.written, now);
+	printf("\n");
+	pc_status_clear(&st);
+	fprintf(stderr, "portcullis status: these numbers are not fresh: this user may not signal "
+		"portcullisd (pid %d) (%s); run it as root for fresh ones\n", (int)pid,
+		strerror(why));
+	return 0;
+}
+
+static const struct pc_cli_opt opts[] = {
+	PC_CLI_OPT_CONFIG,
+	{ NULL, 0, NULL, NULL },
+};
+
+const struct pc_cli_cmd pc_status_cli = {
+	"status", "[-c FILE]",
+	"Is portcullisd running, and its numbers.\n"
+	"Uptime, policy, queue, fail mode, reloads, packets permitted and denied, queue drops,\n"
+	"suppressed log lines.",
+	"The daemon of the policy is found by its pid-file setting (read from the file even\n"
+	"when the policy has errors elsewhere) and asked for fresh numbers (SIGUSR1: it writes\n"
+	"its status file and logs nothing).\n"
+	"Exit status: 0 running, 3 not running, 4 cannot tell (permission), 1 the daemon runs\n"
+	"but does not answer, 2 a usage error.\n",
+	opts,
+};
+
+static int on_opt(void *ctx, int key, const char *arg)
+{
+	if (key == 'c')
+		*(const char **)ctx = arg;
+	return 0;
 }
 
 int pc_cmd_status(int argc, char **argv)
 {
-	struct pc_cli_opts o;
-	struct pc_policy *p;
+	const char *conf = PC_DEFAULT_CONF;
+	struct files f;
 	struct pc_status st;
 	char why[512];
-	int rc = pc_cli_options(argc, argv, "status [-c FILE]", &o);
+	pid_t pid;
+	int rc = pc_cli_parse(&pc_status_cli, argc, argv, on_opt, &conf);
 
 	if (rc >= 0)
 		return rc;
-	if (!(p = settings_of(o.conf))) {
+	if (optind < argc)
+		return pc_cli_misuse(&pc_status_cli, "unexpected argument '%s'", argv[optind]);
+	if (files_of(conf, &f) < 0) {
 		perror("portcullis status");
-		return 1;
-	}
-	const struct pc_settings *s = pc_policy_settings(p);
-	pid_t pid = pc_daemonctl_find(s->pid_file, why, sizeof(why));
-	if (!pid) {
-		printf("portcullisd:    not running (%s)\n", why);
-		rc = EXIT_NOT_RUNNING;
-	} else if (pc_daemonctl_refresh(pid, s->status_file, &st, PC_DAEMONCTL_WAIT_MS) < 0) {
-		printf("portcullisd:    running (pid %d)\n", (int)pid);
-		fprintf(stderr, "portcullis status: no fresh numbers in %s: %s\n", s->status_file,
-			errno == ETIMEDOUT ? "portcullisd did not write it within 10 s" : strerror(errno));
 		rc = 1;
+		goto out;
+	}
+	if (!(pid = pc_daemonctl_find(f.pid_file, why, sizeof(why)))) {
+		bool unknown = errno == EACCES;
+		printf("portcullisd:    %s (%s)\n", unknown ? "unknown" : "not running", why);
+		if (unknown)
+			fprintf(stderr, "portcullis status: run it as root, or as a user who may read "
+				"%s\n", f.pid_file);
+		rc = unknown ? EXIT_UNKNOWN : EXIT_NOT_RUNNING;
+	} else if (pc_daemonctl_refresh(pid, f.status_file, &st, PC_DAEMONCTL_WAIT_MS) < 0) {
+		if (errno == EPERM) {
+			rc = stale_status(pid, f.status_file, errno);
+		} else {
+			printf("portcullisd:    running (pid %d)\n", (int)pid);
+			fprintf(stderr, "portcullis status: no fresh numbers in %s: %s\n", f.status_file,
+				errno == ETIMEDOUT ? "portcullisd did not write it within 10 s"
+				: strerror(errno));
+			rc = 1;
+		}
 	} else {
 		print_status(pid, &st);
 		pc_status_clear(&st);
 		rc = 0;
 	}
-	pc_policy_free(p);
+out:
+	free(f.pid_file);
+	free(f.status_file);
 	return rc;
 }

@@ -22,6 +22,8 @@
 #include "daemonctl.h"
 #include "diag.h"
 #include "fdio.h"
+#include "index.h"
+#include "lockout.h"
 #include "shadow.h"
 
 #define MAX_POLICY_BYTES (64u << 20)
@@ -40,6 +42,7 @@ struct toggle {
 	size_t changed;
 	char *done;            /* "changed A, B; " or "" */
 	struct pc_policy *p;   /* the edited policy */
+	bool force;            /* --force: the lockout guard warns instead of refusing */
 };
 
 /* Opens the policy and takes its lock (flock), so that two of us do not
@@ -110,6 +113,24 @@ static void report_unknown(const struct toggle *t, const char *name)
 	fputs(n ? "?\n" : "\n", stderr);
 }
 
+/* "HTTP Server" given unquoted arrives as two names: says so when some
+ * names from names[0] on, joined by spaces, name a rule. */
+static void quote_hint(const struct toggle *t, char **names, int n)
+{
+	char joined[512];
+	size_t len = 0;
+
+	for (int j = 0; j < n && len < sizeof(joined); j++) {
+		len += (size_t)snprintf(joined + len, sizeof(joined) - len, "%s%s", j ? " " : "",
+					names[j]);
+		if (j && len < sizeof(joined) && pc_confedit_select(t->e, joined, NULL, 0)) {
+			fprintf(stderr, "portcullis %s: '%s' is one rule: quote a name with spaces "
+				"(portcullis %s \"%s\")\n", t->verb, joined, t->verb, joined);
+			return;
+		}
+	}
+}
+
 /* Marks the rules the names select. Returns 0, or -1 when a name is unknown
  * (each reported with its close matches). */
 static int select_rules(struct toggle *t, char **names, int n)
@@ -127,6 +148,7 @@ static int select_rules(struct toggle *t, char **names, int n)
 
 		if (!k) {
 			report_unknown(t, names[i]);
+			quote_hint(t, names + i, n - i);
 			unknown++;
 			continue;
 		}
@@ -294,6 +316,168 @@ out:
 	return rc;
 }
 
+/* ---- the lockout guard ---- */
+
+/* A policy and what it does to SSH. */
+struct ssh_view {
+	struct pc_policy *p; /* NULL: unknown (the old text did not load) */
+	struct pc_index *ix;
+	struct pc_lockout lo;
+};
+
+static int view_of(struct ssh_view *v, struct pc_policy *p, const struct pc_ssh_session *sess)
+{
+	v->p = p;
+	if (!p)
+		return 0;
+	if (!(v->ix = pc_index_new(p)) || pc_lockout_analyse(p, v->ix, sess, &v->lo) < 0)
+		return -1;
+	return 0;
+}
+
+/* Live connections the change would cut: permitted by old, denied by new. */
+struct live {
+	const struct ssh_view *old, *new;
+	size_t cut;
+	bool force;
+	const char *verb;
+};
+
+static bool permitted(const struct ssh_view *v, const struct pc_pkt *pkt)
+{
+	size_t n;
+	const struct pc_rule *rules = pc_policy_rules(v->p, &n);
+	long r = pc_index_lookup(v->ix, pkt);
+
+	return r < 0 ? pc_policy_settings(v->p)->dflt == PC_PERMIT : rules[r].action == PC_PERMIT;
+}
+
+static int live_conn(void *ctx, const struct pc_pkt *pkt)
+{
+	struct live *l = ctx;
+	char a[PC_ADDR_STRLEN], b[PC_ADDR_STRLEN], rule[256];
+
+	if ((l->old->p && !permitted(l->old, pkt)) || permitted(l->new, pkt))
+		return 0;
+	if (!l->cut++)
+		fprintf(stderr, "portcullis %s: %sthe change would cut these live SSH connections:\n",
+			l->verb, l->force ? "warning: " : "");
+	fprintf(stderr, "  from %s port %u to %s port %u (denied by %s)\n",
+		pc_addr_format(pkt->family, pkt->src, a, sizeof(a)), pkt->sport,
+		pc_addr_format(pkt->family, pkt->dst, b, sizeof(b)), pkt->dport,
+		pc_lockout_rule(l->new->p, pc_index_lookup(l->new->ix, pkt), rule, sizeof(rule)));
+	return 0;
+}
+
+/* The live SSH connections of the namespace of the daemon serving this
+ * policy (its conntrack table). Returns how many the change cuts. */
+static size_t live_cuts(const struct toggle *t, const struct ssh_view *old,
+			const struct ssh_view *new)
+{
+	struct live l = { old, new, 0, t->force, t->verb };
+	const struct pc_settings *s = pc_policy_settings(t->p);
+	struct pc_status st;
+	char why[PATH_MAX + 128], path[64];
+	pid_t pid = pc_daemonctl_find(s->pid_file, why, sizeof(why));
+	FILE *f;
+
+	if (!pid)
+		return 0;
+	if (pc_daemonctl_status(pid, s->status_file, &st) == 0) {
+		bool other = !pc_daemonctl_serves(&st, t->path);
+		pc_status_clear(&st);
+		if (other)
+			return 0;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/net/nf_conntrack", (int)pid);
+	if (!(f = fopen(path, "re"))) {
+		printf("(live SSH connections not looked at: %s: %s)\n", path,
+		       errno == ENOENT ? "not there, nf_conntrack is not loaded" : strerror(errno));
+		return 0;
+	}
+	if (pc_lockout_live(f, new->lo.port, live_conn, &l) < 0)
+		fprintf(stderr, "portcullis %s: warning: reading %s: %s\n", t->verb, path,
+			strerror(errno));
+	fclose(f);
+	return l.cut;
+}
+
+/* Says why the change locks out (or that it would, under --force). */
+static bool locks_out(const struct toggle *t, const struct ssh_view *old,
+		      const struct ssh_view *new, const struct pc_ssh_session *sess)
+{
+	const struct pc_lockout *o = old->p ? &old->lo : NULL, *n = &new->lo;
+	const char *tag = t->force ? "warning: " : "";
+	char port[64], rule[256], who[PC_ADDR_STRLEN], now[256];
+
+	pc_lockout_port(n, port, sizeof(port));
+	if (n->empty && !pc_policy_settings(new->p)->allow_empty) {
+		fprintf(stderr, "portcullis %s: %sno rule would be enabled and default = deny: every "
+			"packet would be dropped\n", t->verb, tag);
+		return true;
+	}
+	if (sess && !n->session_admitted && (!o || o->session_admitted)) {
+		fprintf(stderr, "portcullis %s: %sthis would lock you out: %s: the SSH session this "
+			"runs in, from %s port %u, would be denied by %s", t->verb, tag, port,
+			pc_addr_format(sess->family, sess->client, who, sizeof(who)), sess->cport,
+			pc_lockout_rule(new->p, n->session_rule, rule, sizeof(rule)));
+		if (o)
+			fprintf(stderr, "; %s admits it now",
+				pc_lockout_rule(old->p, o->session_rule, now, sizeof(now)));
+		fputs("\n", stderr);
+		return true;
+	}
+	if (!sess && !n->admitted && (!o || o->admitted)) {
+		fprintf(stderr, "portcullis %s: %sthis would lock out remote administrators: no "
+			"enabled rule would admit %s from any address (%s would deny it)", t->verb,
+			tag, port, pc_lockout_rule(new->p, n->deny_rule, rule, sizeof(rule)));
+		if (o)
+			fprintf(stderr, "; %s admit%s it now",
+				pc_lockout_admitters(old->p, o, now, sizeof(now)),
+				o->n_admit == 1 ? "s" : "");
+		fputs("\n", stderr);
+		return true;
+	}
+	if (!(sess ? n->session_admitted : n->admitted))
+		fprintf(stderr, "portcullis %s: warning: %s is not admitted%s, before or after this "
+			"change\n", t->verb, port, sess ? " for the SSH session this runs in"
+			: " from any address");
+	return false;
+}
+
+/* Refuses (unless --force) a change that would cut SSH: no rule left to
+ * admit it, or live SSH connections denied. Returns 0 to go on, or -1
+ * (reported). */
+static int guard(struct toggle *t)
+{
+	struct pc_ssh_session sess;
+	bool have = pc_ssh_session_env(&sess);
+	struct pc_diag *d = pc_diag_new();
+	struct ssh_view old = { 0 }, new = { 0 };
+	int rc = -1;
+
+	if (!d || view_of(&old, pc_policy_load_string(t->text, t->path, d), have ? &sess : NULL) < 0 ||
+	    view_of(&new, t->p, have ? &sess : NULL) < 0) {
+		perror("portcullis: the lockout guard");
+		goto out;
+	}
+	bool cut = locks_out(t, &old, &new, have ? &sess : NULL);
+	if (live_cuts(t, &old, &new))
+		cut = true;
+	if (cut && !t->force) {
+		fprintf(stderr, "portcullis %s: %s not changed (--force changes it anyway)\n",
+			t->verb, t->path);
+		goto out;
+	}
+	rc = 0;
+out:
+	pc_index_free(old.ix);
+	pc_index_free(new.ix);
+	pc_policy_free(old.p);
+	pc_diag_free(d);
+	return rc;
+}
+
 /* Has the running daemon, if any, load the new file. Returns the exit status. */
 static int apply(const struct toggle *t)
 {
@@ -354,7 +538,7 @@ static int run(struct toggle *t, char **names, int n)
 		perror("portcullis");
 		return 1;
 	}
-	if (check_result(t, text) < 0)
+	if (check_result(t, text) < 0 || (t->changed && guard(t) < 0))
 		goto out;
 	if (describe_changes(t) < 0) {
 		perror("portcullis");
@@ -370,20 +554,60 @@ out:
 	return rc;
 }
 
+static const struct pc_cli_opt opts[] = {
+	PC_CLI_OPT_CONFIG,
+	{ "force", 'f', NULL, "change it even when the change would cut SSH (the lockout guard)" },
+	{ NULL, 0, NULL, NULL },
+};
+
+#define TOGGLE_MORE \
+	"NAME selects the rule and its variants (\"DNS Client\" also \"DNS Client (tcp)\"); quote\n" \
+	"names with spaces. The edited policy must load; a change that leaves no rule admitting\n" \
+	"SSH (port 22, ssh-port, or the session's from SSH_CONNECTION), or denies live SSH\n" \
+	"connections, is refused unless --force. Only the enabled lines change, atomically.\n" \
+	"Exit status: 0 done and applied (or no daemon runs), 1 refused or the daemon rejected\n" \
+	"the reload, 2 a usage error.\n"
+
+const struct pc_cli_cmd pc_enable_cli = {
+	"enable", "[-c FILE] [--force] NAME...",
+	"Switch rules on in the policy file, then have the running portcullisd load it.",
+	TOGGLE_MORE, opts,
+};
+
+const struct pc_cli_cmd pc_disable_cli = {
+	"disable", "[-c FILE] [--force] NAME...",
+	"Switch rules off in the policy file, then have the running portcullisd load it.",
+	TOGGLE_MORE, opts,
+};
+
+struct toggle_opts {
+	const char *conf;
+	bool force;
+};
+
+static int on_opt(void *ctx, int key, const char *arg)
+{
+	struct toggle_opts *o = ctx;
+
+	if (key == 'c')
+		o->conf = arg;
+	else if (key == 'f')
+		o->force = true;
+	return 0;
+}
+
 static int toggle(int argc, char **argv, bool on)
 {
 	struct toggle t = { .verb = on ? "enable" : "disable", .on = on, .lock_fd = -1 };
-	struct pc_cli_opts o;
-	char usage[64];
-	int rc;
+	const struct pc_cli_cmd *cli = on ? &pc_enable_cli : &pc_disable_cli;
+	struct toggle_opts o = { .conf = PC_DEFAULT_CONF };
+	int rc = pc_cli_parse(cli, argc, argv, on_opt, &o);
 
-	snprintf(usage, sizeof(usage), "%s [-c FILE] NAME...", t.verb);
-	if ((rc = pc_cli_getopt(argc, argv, usage, &o)))
-		return rc > 0 ? 0 : 2;
-	if (optind >= argc) {
-		fprintf(stderr, "usage: portcullis %s\n", usage);
-		return 2;
-	}
+	if (rc >= 0)
+		return rc;
+	if (optind >= argc)
+		return pc_cli_misuse(cli, "name the rules to %s (portcullis list shows them)", t.verb);
+	t.force = o.force;
 	if (!(t.path = realpath(o.conf, NULL))) {
 		fprintf(stderr, "portcullis %s: cannot read %s: %s\n", t.verb, o.conf, strerror(errno));
 		return 1;

@@ -57,12 +57,17 @@ pid_t pc_daemonctl_find(const char *pid_file, char *why, size_t whylen)
 
 	if (!pid_file || !*pid_file) {
 		snprintf(why, whylen, "the policy names no pid-file");
+		errno = ESRCH;
 		return 0;
 	}
 	if (read_small(pid_file, buf, sizeof(buf)) < 0) {
-		snprintf(why, whylen, "no pid file %s (%s)", pid_file, strerror(errno));
+		int err = errno;
+		snprintf(why, whylen, err == EACCES ? "cannot read the pid file %s: %s" :
+			 "no pid file %s (%s)", pid_file, strerror(err));
+		errno = err == EACCES ? EACCES : ESRCH;
 		return 0;
 	}
+	errno = ESRCH;
 	if (!(pid = parse_pid(buf))) {
 		snprintf(why, whylen, "%s holds no pid", pid_file);
 		return 0;
@@ -74,11 +79,13 @@ pid_t pc_daemonctl_find(const char *pid_file, char *why, size_t whylen)
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
 	if (read_small(path, buf, sizeof(buf)) < 0) {
 		snprintf(why, whylen, "pid %d (from %s) is not running", (int)pid, pid_file);
+		errno = ESRCH;
 		return 0;
 	}
 	if (strcmp(buf, DAEMON_COMM)) {
 		snprintf(why, whylen, "pid %d (from %s) is '%s', not %s", (int)pid, pid_file, buf,
 			 DAEMON_COMM);
+		errno = ESRCH;
 		return 0;
 	}
 	return pid;

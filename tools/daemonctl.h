@@ -12,12 +12,14 @@
 #define PC_DAEMONCTL_WAIT_MS 10000 /* how long we wait for the daemon's answer */
 
 /* The portcullisd whose pid pid_file holds: the process lives (kill 0) and
- * /proc/PID/comm is "portcullisd". Returns its pid, or 0 when none runs,
- * with the reason in why ("no pid file /run/...", "pid 42 is not running",
- * "pid 42 is 'bash', not portcullisd"). */
+ * /proc/PID/comm is "portcullisd". Returns its pid, or 0 with the reason in
+ * why and errno: ESRCH when none runs ("no pid file /run/...", "pid 42 is
+ * not running", "pid 42 is 'bash', not portcullisd"), EACCES when this user
+ * cannot tell ("cannot read the pid file ...: Permission denied"). */
 pid_t pc_daemonctl_find(const char *pid_file, char *why, size_t whylen);
 
-/* Sends SIGUSR1 and waits (at most ms) for the status file it writes.
+/* Sends SIGUSR1 (the daemon writes its status file, and logs nothing) and
+ * waits (at most ms) for the status file it writes.
  * Returns 0 with *st read (pc_status_clear it), or -1 with errno:
  * ETIMEDOUT, ESRCH (the daemon exited), or the error of kill(2). */
 int pc_daemonctl_refresh(pid_t pid, const char *status_file, struct pc_status *st, int ms);

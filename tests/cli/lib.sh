@@ -9,6 +9,9 @@
 # and the checks below print PASS NAME or FAIL NAME with the details; finish
 # prints the counts and fails when a check did.
 set -uo pipefail
+# The lockout guard looks at the SSH session a command runs in: the tests
+# give one explicitly where they mean to.
+unset SSH_CONNECTION
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-build}" && pwd)
 pc="$build/portcullis"
@@ -33,6 +36,9 @@ has() { # has NAME FILE TEXT
 }
 hasnt() { # hasnt NAME FILE TEXT
 	if grep -qF -- "$3" "$2"; then bad "$1" "unexpected '$3' in:" "$(cat "$2")"; else ok "$1"; fi
+}
+same_text() { # same_text NAME FILE TEXT: FILE holds exactly TEXT (and a newline)
+	if [ "$(cat "$2")" = "$3" ]; then ok "$1"; else bad "$1" "wanted:" "$3" "got:" "$(cat "$2")"; fi
 }
 empty() { # empty NAME FILE
 	if [ ! -s "$2" ]; then ok "$1"; else bad "$1" "not empty:" "$(cat "$2")"; fi

@@ -77,7 +77,7 @@ done < <(sed -n '/^\.\\" begin packets/,/^\.\\" end packets/p' "$conf5")
 n=$(wc -l <"$tmp/packets")
 [ "$n" -ge 10 ] && ok "portcullis.conf(5): $n example packets found" ||
 	bad "portcullis.conf(5): example packets found" "only $n"
-"$pc" explain -c "$tmp/example.conf" <"$tmp/packets" >"$tmp/got" 2>"$tmp/err"
+"$pc" explain --verify --format short -c "$tmp/example.conf" <"$tmp/packets" >"$tmp/got" 2>"$tmp/err"
 if diff -u "$tmp/want" "$tmp/got" >"$tmp/diff"; then
 	ok "portcullis.conf(5): every example packet decided as the page says"
 else
@@ -94,16 +94,17 @@ sed -n '/^\.SH COMMANDS/,/^\.SH /p' "$page8" | sed -n 's/^\.SS "\{0,1\}\([^"]*\)
 same_set "portcullis(8): a COMMANDS section per subcommand, no other" "$tmp/known" "$tmp/sections"
 sed -n '/^\.SH SYNOPSIS/,/^\.SH /p' "$page8" | sed -n 's/^\.B portcullis \([a-z]*\).*/\1/p' >"$tmp/synopsis"
 same_set "portcullis(8): the SYNOPSIS names every subcommand, no other" "$tmp/known" "$tmp/synopsis"
-"$pc" log -h | grep -o -- '--[a-z]*' >"$tmp/logopts"
+"$pc" log -h | grep -o -- '--[a-z]*' | grep -vx -- '--help\|--version' >"$tmp/logopts"
 sed -n '/^\.SS log/,/^\.SH /p' "$page8" | grep -o -- '^\.[BI]* *\\-\\-[a-z]*' |
 	sed 's/.*\\-\\-/--/' >"$tmp/logdoc"
 same_set "portcullis(8): the options of portcullis log" "$tmp/logopts" "$tmp/logdoc"
 
 # --- portcullisd(8): the options ---
 if [ -x "$build/portcullisd" ]; then
-	"$build/portcullisd" -h | sed -n 's/^  \(-[a-z]\).*/\1/p' >"$tmp/dopts"
+	"$build/portcullisd" -h | sed -n 's/^  \(-[a-zA-Z]\), \(--[a-z-]*\).*/\1 \2/p' >"$tmp/dopts"
 	sed -n '/^\.SH OPTIONS/,/^\.SH /p' "$man_dir/portcullisd.8" |
-		sed -n 's/^\.BI* \\\(-[a-z]\).*/\1/p' >"$tmp/ddoc"
+		sed -n 's/^\.BR \\\(-[a-zA-Z]\) ", " \\-\\\(-[a-z\\-]*\).*/\1 -\2/p' |
+		sed 's/\\-/-/g' >"$tmp/ddoc"
 	[ -s "$tmp/dopts" ] && same_set "portcullisd(8): the options of portcullisd" "$tmp/dopts" "$tmp/ddoc" ||
 		bad "portcullisd -h lists options"
 else

@@ -17,6 +17,7 @@ check "check: exit 0" test "$rc" -eq 0
 check "check: configuration OK" grep -qx "configuration OK" "$tmp/out"
 check "check: no warning, nothing on stderr" test ! -s "$tmp/err"
 check "check: 40 rules, 11 enabled" grep -q ": 40 rules, 11 enabled$" "$tmp/out"
+check "check: SSH Server admits SSH" grep -q ": SSH (tcp port 22) is admitted by 'SSH Server'$" "$tmp/out"
 
 # Sections, in order, with what each says.
 awk '
@@ -147,8 +148,9 @@ deny	-
 permit	SSH Server
 deny	-
 EOF
-"$pc" explain -c "$conf" <"$tmp/packets" >"$tmp/got" 2>"$tmp/err"
-detail=$(paste "$tmp/packets" "$tmp/got" | diff - <(paste "$tmp/packets" "$tmp/want"); cat "$tmp/err")
-check "explain: the verdicts of a public server with SSH open" cmp -s "$tmp/want" "$tmp/got"
+"$pc" explain --verify -c "$conf" <"$tmp/packets" >"$tmp/got" 2>"$tmp/err"
+paste "$tmp/packets" "$tmp/want" >"$tmp/want.long"
+detail=$(diff "$tmp/got" "$tmp/want.long"; cat "$tmp/err")
+check "explain: the verdicts of a public server with SSH open" cmp -s "$tmp/want.long" "$tmp/got"
 
 finish

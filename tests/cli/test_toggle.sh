@@ -112,7 +112,7 @@ rm -f "$tmp/a/nul.conf"
 
 sed 's/$/\r/' "$conf" >"$tmp/a/crlf.conf"
 cp "$tmp/a/crlf.conf" "$tmp/crlf.orig"
-expect_rc "CRLF file: exit 0" 0 "$pc" disable -c "$tmp/a/crlf.conf" "SSH Server"
+expect_rc "CRLF file: exit 0" 0 "$pc" enable -c "$tmp/a/crlf.conf" "HTTP Server"
 n=$(grep -c $'\r$' "$tmp/a/crlf.conf")
 [ "$n" -eq "$(wc -l <"$tmp/a/crlf.conf")" ] && ok "CRLF kept on every line" || bad "CRLF kept on every line" "$n CRLF lines"
 n=$(diff "$tmp/crlf.orig" "$tmp/a/crlf.conf" | grep -c '^[<>]')
@@ -120,9 +120,9 @@ n=$(diff "$tmp/crlf.orig" "$tmp/a/crlf.conf" | grep -c '^[<>]')
 rm -f "$tmp/a/crlf.conf"
 
 ln -s portcullis.conf "$tmp/a/link.conf"
-expect_rc "through a symlink: exit 0" 0 "$pc" disable -c "$tmp/a/link.conf" "SSH Server"
+expect_rc "through a symlink: exit 0" 0 "$pc" enable -c "$tmp/a/link.conf" "HTTP Server"
 [ -L "$tmp/a/link.conf" ] && ok "the symlink stays a symlink" || bad "the symlink stays a symlink"
-is_state "its target changed" "$conf" "SSH Server" off
+is_state "its target changed" "$conf" "HTTP Server" on
 rm -f "$tmp/a/link.conf"
 cp -p "$tmp/orig.conf" "$conf"
 
@@ -143,6 +143,15 @@ for r in "${par[@]}"; do [ "$(rule_state "$conf" "$r")" = on ] || lost="$lost '$
 cp -p "$tmp/orig.conf" "$conf"
 
 expect_rc "enable without a name: usage, exit 2" 2 "$pc" enable -c "$conf"
+has "enable without a name: says what is missing" "$tmp/err" \
+	"portcullis enable: name the rules to enable (portcullis list shows them)"
+expect_rc "enable HTTP Server unquoted: exit 1" 1 "$pc" enable -c "$conf" HTTP Server
+has "unquoted: the hint to quote" "$tmp/err" \
+	"portcullis enable: 'HTTP Server' is one rule: quote a name with spaces (portcullis enable \"HTTP Server\")"
+same "unquoted: nothing changed" "$tmp/orig.conf" "$conf"
+expect_rc "enable NAME -c FILE: a late -c is taken" 0 "$pc" enable "HTTP Server" -c "$conf"
+is_state "a late -c: the rule of that file changed" "$conf" "HTTP Server" on
+cp -p "$tmp/orig.conf" "$conf"
 expect_rc "missing file: exit 1" 1 "$pc" enable -c "$tmp/a/none.conf" X
 has "names the file" "$tmp/err" "none.conf"
 
@@ -151,7 +160,7 @@ has "says not running" "$tmp/out" "not running (no pid file"
 echo $$ >"$tmp/a/portcullisd.pid"
 expect_rc "status with a stale pid file: exit 3" 3 "$pc" status -c "$conf"
 has "says whose pid it is" "$tmp/out" "not portcullisd"
-expect_rc "disable with a stale pid file: exit 0" 0 "$pc" disable -c "$conf" "SSH Server"
+expect_rc "enable with a stale pid file: exit 0" 0 "$pc" enable -c "$conf" "HTTP Server"
 has "applies at next start" "$tmp/out" "portcullisd is not running: applies at next start"
 rm -f "$tmp/a/portcullisd.pid"
 cp -p "$tmp/orig.conf" "$conf"
@@ -159,14 +168,27 @@ cp -p "$tmp/orig.conf" "$conf"
 expect_rc "list without a daemon: exit 0" 0 "$pc" list -c "$conf"
 [ "$(wc -l <"$tmp/out")" -eq 41 ] && ok "list: a title and 40 rows" || bad "list: a title and 40 rows" "$(wc -l <"$tmp/out")"
 hasnt "list: no hits column without a daemon" "$tmp/out" "HITS"
-grep -Eq '^on +permit +tcp +in +22 +any +- +any +SSH Server$' "$tmp/out" && ok "list: the SSH Server row" ||
+w=$(awk '{ if (length > m) m = length } END { print m }' "$tmp/out")
+[ "$w" -le 100 ] && ok "list: at most 100 columns ($w)" || bad "list: at most 100 columns" "$w columns"
+grep -Eq '^ON +ACTION +PROTO +DIR +PORTS/TYPES +ADDRESSES +NAME$' "$tmp/out" && ok "list: the titles" ||
+	bad "list: the titles" "$(head -1 "$tmp/out")"
+grep -Eq '^on +permit +tcp +in +local 22 +any +SSH Server$' "$tmp/out" && ok "list: the SSH Server row" ||
 	bad "list: the SSH Server row" "$(grep 'SSH Server' "$tmp/out")"
-grep -Eq '^off +permit +udp +out +any +1434 +- +any +SQL Client \(udp\)$' "$tmp/out" && ok "list: a client row" ||
+grep -Eq '^off +permit +udp +out +remote 1434 +any +SQL Client \(udp\)$' "$tmp/out" && ok "list: a client row" ||
 	bad "list: a client row" "$(grep 'SQL Client' "$tmp/out")"
-grep -Eq '^on +permit +icmp +both +- +- +echo-request,echo-reply,\+3 +any +ICMP$' "$tmp/out" && ok "list: the ICMP row" ||
+grep -Eq '^on +permit +icmp +both +echo-request,echo-reply,\+3 +any +ICMP$' "$tmp/out" && ok "list: the ICMP row" ||
 	bad "list: the ICMP row" "$(grep 'ICMP$' "$tmp/out")"
+grep -Eq '^on +permit +icmpv6 +both +multicast-router-advertise~ +any +IPv6 Multicast Router Discovery$' \
+	"$tmp/out" && ok "list: a cell cut short ends in ~" || bad "list: a cell cut short ends in ~" "$(grep 'Router' "$tmp/out")"
+awk '{ print $1 }' "$tmp/out" | sed 1d | uniq >"$tmp/onoff"
+[ "$(tr '\n' ' ' <"$tmp/onoff")" = "on off " ] && ok "list: the enabled rules first" ||
+	bad "list: the enabled rules first" "$(cat "$tmp/out")"
 expect_rc "list -v: exit 0" 0 "$pc" list -v -c "$conf"
 has "list -v: full ICMP types" "$tmp/out" "echo-request,echo-reply,destination-unreachable,time-exceeded,parameter-problem"
+has "list -v: nothing cut" "$tmp/out" "multicast-router-advertisement,multicast-router-solicitation"
+expect_rc "list --enabled: exit 0" 0 "$pc" list --enabled -c "$conf"
+[ "$(wc -l <"$tmp/out")" -eq 12 ] && ok "list --enabled: a title and the 11 enabled rules" ||
+	bad "list --enabled: a title and the 11 enabled rules" "$(cat "$tmp/out")"
 
 # ---- with a daemon ----
 if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null; then
@@ -202,8 +224,61 @@ for k in "queue drops:" "no rule:" "forwarded:" "verdict errors:" "bad messages:
 	has "status: $k" "$tmp/out" "$k"
 done
 
-expect_rc "disable with a daemon: exit 0" 0 "$pc" disable -c "$conf" "SSH Server"
+# status reads the pid-file line of a policy with errors elsewhere
+cp "$conf" "$tmp/d/broken.conf"
+printf '\n[Broken]\naction = maybe\n' >>"$tmp/d/broken.conf"
+expect_rc "status of a policy with errors: exit 0" 0 "$pc" status -c "$tmp/d/broken.conf"
+has "status of a policy with errors: still finds the daemon" "$tmp/out" "running (pid $dpid, up "
+has "status of a policy with errors: says it used its lines" "$tmp/err" \
+	"portcullis status: $tmp/d/broken.conf has errors (portcullis check -c $tmp/d/broken.conf shows them); its pid-file and status-file lines are used"
+rm -f "$tmp/d/broken.conf"
+# status writes nothing to the daemon's log
+before=$(wc -l <"$tmp/d/daemon.log")
+for _ in 1 2 3; do "$pc" status -c "$conf" >/dev/null 2>&1; done
+after=$(wc -l <"$tmp/d/daemon.log")
+[ "$before" -eq "$after" ] && ok "status: three times, no line in the daemon's log" ||
+	bad "status: three times, no line in the daemon's log" "$(tail -n $((after - before)) "$tmp/d/daemon.log")"
+# as a user who may not signal the daemon: the numbers as they are, said so
+if command -v setpriv >/dev/null; then
+	chmod 755 "$tmp" "$tmp/d"
+	chmod 644 "$conf"
+	nobody=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+	expect_rc "status as nobody: exit 0" 0 "${nobody[@]}" "$pc" status -c "$conf"
+	has "status as nobody: running" "$tmp/out" "running (pid $dpid, up "
+	has "status as nobody: how old the numbers are" "$tmp/out" "numbers as of:  "
+	has "status as nobody: says why they are not fresh" "$tmp/err" \
+		"portcullis status: these numbers are not fresh: this user may not signal portcullisd (pid $dpid) (Operation not permitted); run it as root for fresh ones"
+	expect_rc "list as nobody: exit 0" 0 "${nobody[@]}" "$pc" list -c "$conf"
+	has "list as nobody: the hits column" "$tmp/out" "HITS"
+	has "list as nobody: says the hits are not fresh" "$tmp/err" \
+		"portcullis list: the hits as portcullisd (pid $dpid) last wrote them: this user may not signal it for fresh ones (run it as root)"
+	chmod 600 "$tmp/d/portcullisd.pid"
+	expect_rc "status as nobody, pid file unreadable: exit 4" 4 "${nobody[@]}" "$pc" status -c "$conf"
+	has "unreadable pid file: unknown, and why" "$tmp/out" \
+		"portcullisd:    unknown (cannot read the pid file $tmp/d/portcullisd.pid: Permission denied)"
+	has "unreadable pid file: what to do" "$tmp/err" "portcullis status: run it as root, or as a user who may read $tmp/d/portcullisd.pid"
+	chmod 644 "$tmp/d/portcullisd.pid"
+	chmod 600 "$conf"
+	"${nobody[@]}" "$pc" status -c "$conf" >"$tmp/out" 2>"$tmp/err"
+	has "unreadable policy: says so, and that the defaults are used" "$tmp/err" \
+		"portcullis status: cannot read $conf: Permission denied; looking where the defaults say (root can read it)"
+	expect_rc "list as nobody, policy unreadable: exit 1" 1 "${nobody[@]}" "$pc" list -c "$conf"
+	same_text "list: unreadable policy: says so, and what is needed" "$tmp/err" \
+		"portcullis: cannot read $conf: Permission denied (it needs root, or a user who may read it)"
+	chmod 700 "$tmp"
+else
+	skip "status as a user who may not signal the daemon (needs setpriv)"
+fi
+
+expect_rc "disable SSH Server with a daemon: refused, exit 1" 1 "$pc" disable -c "$conf" "SSH Server"
+has "refused: says why" "$tmp/err" "portcullis disable: this would lock out remote administrators: no enabled rule would admit SSH (tcp port 22) from any address ('Deny TCP' would deny it); 'SSH Server' admits it now"
+has "refused: says the file is unchanged" "$tmp/err" "portcullis disable: $conf not changed (--force changes it anyway)"
+is_state "refused: SSH Server still on" "$conf" "SSH Server" on
+expect_rc "disable --force with a daemon: exit 0" 0 "$pc" disable --force -c "$conf" "SSH Server"
+has "--force: the guard's words as a warning" "$tmp/err" "portcullis disable: warning: this would lock out remote administrators"
 has "says applied" "$tmp/out" "changed SSH Server; applied: portcullisd (pid $dpid) reloaded: 40 rules, 10 enabled"
+has "the daemon logs the same warning at reload" "$tmp/d/daemon.log" \
+	"warning: $conf: warning: SSH (tcp port 22): no enabled rule admits it from any address ('Deny TCP' denies it): remote administrators are locked out"
 expect_rc "status after: exit 0" 0 "$pc" status -c "$conf"
 has "status: 10 enabled" "$tmp/out" "40 loaded, 10 enabled"
 has "status: the reload went well" "$tmp/out" ", ok: reloaded: 40 rules, 10 enabled"
@@ -211,7 +286,7 @@ has "status: one reload" "$tmp/out" "reloads:        1 ok, 0 failed"
 
 expect_rc "list with a daemon: exit 0" 0 "$pc" list -c "$conf"
 has "list: a hits column" "$tmp/out" "HITS"
-grep -Eq '^off +permit +tcp +in +22 +any +- +any +SSH Server +0$' "$tmp/out" &&
+grep -Eq '^off +permit +tcp +in +local 22 +any +SSH Server +0$' "$tmp/out" &&
 	ok "list: SSH Server off, 0 hits" || bad "list: SSH Server off, 0 hits" "$(cat "$tmp/out")"
 
 expect_rc "enable again: exit 0" 0 "$pc" enable -c "$conf" "SSH Server"
@@ -221,7 +296,7 @@ has "says it already was and applied" "$tmp/out" "applied:"
 
 # The daemon rejects a reload the file check cannot foresee: a log file it cannot open.
 sed -i "s|^log-target = .*|log-target = file:$tmp/d/no-such-dir/verdicts.log|" "$conf"
-expect_rc "daemon rejects the reload: exit 1" 1 "$pc" disable -c "$conf" "SSH Server"
+expect_rc "daemon rejects the reload: exit 1" 1 "$pc" disable --force -c "$conf" "SSH Server"
 has "says the daemon rejected it and why" "$tmp/err" "daemon rejected the reload: cannot open the log file"
 expect_rc "status after the rejection: exit 0" 0 "$pc" status -c "$conf"
 has "status: last reload failed" "$tmp/out" ", failed: cannot open the log file"
@@ -229,10 +304,40 @@ has "status: old policy still served" "$tmp/out" "40 loaded, 11 enabled"
 sed -i "s|^log-target = .*|log-target = stderr|" "$conf"
 expect_rc "fixed file: enable applies" 0 "$pc" enable -c "$conf" "SSH Server"
 
+# Live SSH connections (the conntrack table of the daemon's namespace): a
+# change that denies them is refused and names them.
+ip netns exec "$ns" iptables -A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT 2>/dev/null
+ip netns exec "$ns" sh -c 'sleep 25 | timeout 30 ncat -l 127.0.0.1 22' >/dev/null 2>&1 &
+lpid=$!
+for _ in $(seq 50); do ip netns exec "$ns" ss -ltn | grep -q '127.0.0.1:22 ' && break; sleep 0.1; done
+ip netns exec "$ns" sh -c 'sleep 20 | timeout 25 ncat 127.0.0.1 22' >/dev/null 2>&1 &
+cpid=$!
+for _ in $(seq 50); do
+	grep -q 'ESTABLISHED.*dport=22 ' "/proc/$dpid/net/nf_conntrack" 2>/dev/null && break; sleep 0.1
+done
+cport=$(sed -n 's/.*ESTABLISHED src=127.0.0.1 dst=127.0.0.1 sport=\([0-9]*\) dport=22 .*/\1/p' \
+	"/proc/$dpid/net/nf_conntrack" 2>/dev/null | head -1)
+if [ -n "$cport" ]; then
+	cp "$conf" "$tmp/live.orig"
+	printf '\n[Loopback block]\nenabled = no\naction = deny\nremote-address = 127.0.0.0/8\n' >>"$conf"
+	cp "$conf" "$tmp/live.before"
+	expect_rc "a change that cuts a live SSH connection: refused" 1 "$pc" enable -c "$conf" "Loopback block"
+	same_text "names the live connection and the rule that would deny it" "$tmp/err" \
+		"portcullis enable: the change would cut these live SSH connections:
+  from 127.0.0.1 port $cport to 127.0.0.1 port 22 (denied by 'Loopback block')
+portcullis enable: $conf not changed (--force changes it anyway)"
+	same "refused: file unchanged" "$tmp/live.before" "$conf"
+	cp "$tmp/live.orig" "$conf"
+else
+	bad "a live SSH connection in conntrack" "$(cat "/proc/$dpid/net/nf_conntrack" 2>&1 | head -5)"
+fi
+kill "$cpid" "$lpid" 2>/dev/null
+wait "$cpid" "$lpid" 2>/dev/null
+
 # A daemon that does not answer: the command gives up after 10 s.
 kill -STOP "$dpid"
 start=$SECONDS
-expect_rc "stopped daemon: exit 1" 1 "$pc" disable -c "$conf" "SSH Server"
+expect_rc "stopped daemon: exit 1" 1 "$pc" disable --force -c "$conf" "SSH Server"
 has "says it did not report" "$tmp/err" "did not report the reload within 10 s"
 [ $((SECONDS - start)) -le 15 ] && ok "gave up within 15 s" || bad "gave up within 15 s" "$((SECONDS - start)) s"
 kill -CONT "$dpid"

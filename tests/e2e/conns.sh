@@ -84,7 +84,7 @@ sleep 1
 pc_check "after kill -9 the established connection goes on ($n -> $(oks "$ssh_log") ok)" \
 	test "$(oks "$ssh_log")" -ge $((n + 5)) -a "$(fails "$ssh_log")" -eq 0
 pc_check "a new connection to SSH Server is dropped" pc_tcp_blocked $SRV4 22
-pc_check "disable SSH Server while no daemon runs" out "$PORTCULLIS" disable -c "$policy" "SSH Server"
+pc_check "disable SSH Server while no daemon runs (--force: the lockout guard)" out "$PORTCULLIS" disable --force -c "$policy" "SSH Server"
 n=$(wc -l <"$ssh_log")
 pc_daemon_start "$policy"
 sleep 1.5

@@ -65,7 +65,8 @@ pc_check "disable \"HTTP Server\": exit 0" out "$PORTCULLIS" disable -c "$policy
 pc_check "disable says applied" said "applied: portcullisd (pid $pid)"
 pc_check "port 80 is dropped again" pc_tcp_blocked $SRV4 80
 
-pc_check "disable \"SSH Server\": exit 0" out "$PORTCULLIS" disable -c "$policy" "SSH Server"
+pc_check "disable \"SSH Server\": refused by the lockout guard" sh -c "! '$PORTCULLIS' disable -c '$policy' 'SSH Server' 2>/dev/null"
+pc_check "disable --force \"SSH Server\": exit 0" out "$PORTCULLIS" disable --force -c "$policy" "SSH Server"
 pc_check "port 22 is dropped" pc_tcp_blocked $SRV4 22
 pc_check "enable \"SSH Server\": exit 0" out "$PORTCULLIS" enable -c "$policy" "SSH Server"
 pc_check "port 22 answers again" pc_tcp_ok $SRV4 22

@@ -194,6 +194,15 @@ pc_check "a client reaches SSH Server (IPv6)" pc_tcp_ok "$SRV6" 22
 pc_check "port 80 is dropped (HTTP Server off)" pc_tcp_blocked "$SRV4" 80
 pc_check "port 8080 is dropped (Deny TCP)" pc_tcp_blocked "$SRV4" 8080
 
+# ---- stateful: the sandboxed daemon keeps the kernel's fast path ----------------------
+# fast FAMILY: the connmark the fast-path chain accepts now
+fast() { ct "$1" -S PORTCULLIS-FAST 2>/dev/null | grep -o -m1 'mark 0x[0-9a-f]*/'; }
+f4=$(fast iptables) f6=$(fast ip6tables)
+pc_check "the daemon set the fast path under its sandbox ($f4, $f6)" test -n "$f4" -a -n "$f6"
+ct portcullis status >"$PC_TMP/st.out" 2>&1
+pc_check "portcullis status: stateful, the fast path's generation" \
+	sh -c "grep -q '^model: *stateful' '$PC_TMP/st.out' && grep -q '^fast path: *generation [1-9]' '$PC_TMP/st.out'"
+
 # ---- portcullis enable / disable --------------------------------------------------
 pc_check "portcullis enable \"HTTP Server\" applies" ct portcullis enable "HTTP Server"
 pc_check "then port 80 answers" pc_tcp_ok "$SRV4" 80
@@ -204,6 +213,10 @@ pc_check "then port 80 is dropped again" pc_tcp_blocked "$SRV4" 80
 ct sh -c "printf '\n[Test 8080]\naction = permit\nprotocol = tcp\nlocal-port = 8080\n' >>$conf"
 pc_check "systemctl reload portcullis: reloaded" reload
 pc_check "the status text says so" wait_status '^reloaded: '
+pc_check "the reloads moved the fast path ($f4 -> $(fast iptables))" \
+	test -n "$(fast iptables)" -a "$(fast iptables)" != "$f4" -a "$(fast ip6tables)" != "$f6"
+ct journalctl -u portcullis -o cat --no-pager >"$PC_TMP/journal.out" 2>&1
+pc_check "no fast path error in the journal" sh -c "! grep -q 'fast path:' '$PC_TMP/journal.out'"
 pc_check "the added rule serves: port 8080 answers" pc_tcp_ok "$SRV4" 8080
 
 # A broken file: the reload fails visibly, the old policy keeps serving.

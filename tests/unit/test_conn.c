@@ -7,60 +7,10 @@
 #include "addr.h"
 #include "conn.h"
 #include "helper_fixture.h"
+#include "helper_raw.h"
 #include "rule.h"
 
-#define A4 "\xc6\x33\x64\x02" /* 198.51.100.2, the host */
-#define B4 "\xcb\x00\x71\x07" /* 203.0.113.7 */
-#define R4 "\xc0\x00\x02\x01" /* 192.0.2.1, a router */
-
-struct buf {
-	uint8_t b[512];
-	size_t len;
-};
-
-static void put(struct buf *p, const void *v, size_t n)
-{
-	ck_assert_uint_le(p->len + n, sizeof(p->b));
-	memcpy(p->b + p->len, v, n);
-	p->len += n;
-}
-
-/* An IPv4 header for a packet of total length tot. */
-static void ip4(struct buf *p, uint8_t proto, const char *src, const char *dst, uint16_t tot)
-{
-	uint8_t h[20] = { 0x45, 0, (uint8_t)(tot >> 8), (uint8_t)tot, 0, 0, 0x40, 0, 64, proto };
-
-	memcpy(h + 12, src, 4);
-	memcpy(h + 16, dst, 4);
-	put(p, h, sizeof(h));
-}
-
-static void tcp(struct buf *p, uint16_t sport, uint16_t dport, uint8_t flags)
-{
-	uint8_t h[20] = { (uint8_t)(sport >> 8), (uint8_t)sport, (uint8_t)(dport >> 8),
-			  (uint8_t)dport };
-
-	h[12] = 0x50;
-	h[13] = flags;
-	put(p, h, sizeof(h));
-}
-
-static void udp(struct buf *p, uint16_t sport, uint16_t dport, uint16_t ulen)
-{
-	uint8_t h[8] = { (uint8_t)(sport >> 8), (uint8_t)sport, (uint8_t)(dport >> 8),
-			 (uint8_t)dport, (uint8_t)(ulen >> 8), (uint8_t)ulen };
-
-	put(p, h, sizeof(h));
-}
-
-static void icmp(struct buf *p, uint8_t type, uint8_t code)
-{
-	uint8_t h[8] = { type, code };
-
-	put(p, h, sizeof(h));
-}
-
-static struct pc_pkt parse(const struct buf *p, uint8_t dir)
+static struct pc_pkt parse(const struct pc_raw *p, uint8_t dir)
 {
 	struct pc_pkt k;
 
@@ -85,11 +35,11 @@ START_TEST(tcp_opens_only_with_a_bare_syn)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct buf p = { .len = 0 };
+		struct pc_raw p = { .len = 0 };
 		struct pc_pkt k;
 
-		ip4(&p, 6, B4, A4, 40);
-		tcp(&p, 51000, 22, cases[i].flags);
+		pc_raw_ip4(&p, 6, RAW_B4, RAW_A4, 40);
+		pc_raw_tcp(&p, 51000, 22, cases[i].flags);
 		k = parse(&p, PC_DIR_IN);
 		ck_assert_msg(pc_conn_opens(&k) == cases[i].opens, "flags 0x%x", cases[i].flags);
 	}
@@ -98,16 +48,16 @@ END_TEST
 
 START_TEST(other_protocols_always_open)
 {
-	struct buf p = { .len = 0 };
+	struct pc_raw p = { .len = 0 };
 	struct pc_pkt k;
 
-	ip4(&p, 17, B4, A4, 28);
-	udp(&p, 53, 5432, 8);
+	pc_raw_ip4(&p, 17, RAW_B4, RAW_A4, 28);
+	pc_raw_udp(&p, 53, 5432, 8);
 	k = parse(&p, PC_DIR_IN);
 	ck_assert(pc_conn_opens(&k));
 	p.len = 0;
-	ip4(&p, 1, B4, A4, 28);
-	icmp(&p, 8, 0);
+	pc_raw_ip4(&p, 1, RAW_B4, RAW_A4, 28);
+	pc_raw_icmp(&p, 8, 0);
 	k = parse(&p, PC_DIR_IN);
 	ck_assert(pc_conn_opens(&k));
 }
@@ -123,11 +73,11 @@ START_TEST(icmp_kinds)
 	};
 
 	for (size_t i = 0; i < sizeof(v4) / sizeof(v4[0]); i++) {
-		struct buf p = { .len = 0 };
+		struct pc_raw p = { .len = 0 };
 		struct pc_pkt k;
 
-		ip4(&p, 1, B4, A4, 28);
-		icmp(&p, v4[i].type, 0);
+		pc_raw_ip4(&p, 1, RAW_B4, RAW_A4, 28);
+		pc_raw_icmp(&p, v4[i].type, 0);
 		k = parse(&p, PC_DIR_IN);
 		ck_assert_msg(pc_conn_untrackable(&k) == v4[i].untrackable, "type %u", v4[i].type);
 		ck_assert_msg(pc_conn_icmp_error(&k) == v4[i].error, "type %u", v4[i].type);
@@ -159,16 +109,16 @@ END_TEST
 
 START_TEST(original_direction_is_the_packet)
 {
-	struct buf p = { .len = 0 };
+	struct pc_raw p = { .len = 0 };
 	struct pc_pkt k, key;
 
-	ip4(&p, 6, B4, A4, 40);
-	tcp(&p, 51000, 80, PC_TCP_ACK);
+	pc_raw_ip4(&p, 6, RAW_B4, RAW_A4, 40);
+	pc_raw_tcp(&p, 51000, 80, PC_TCP_ACK);
 	k = parse(&p, PC_DIR_IN);
 	ck_assert_int_eq(pc_conn_key(p.b, p.len, &k, false, &key), 0);
 	ck_assert_uint_eq(key.dir, PC_DIR_IN);
-	assert_addr(key.src, B4);
-	assert_addr(key.dst, A4);
+	assert_addr(key.src, RAW_B4);
+	assert_addr(key.dst, RAW_A4);
 	ck_assert_uint_eq(key.sport, 51000);
 	ck_assert_uint_eq(key.dport, 80);
 }
@@ -178,16 +128,16 @@ END_TEST
  * connection it opened (out, to the remote's port). */
 START_TEST(reply_is_seen_from_the_opener)
 {
-	struct buf p = { .len = 0 };
+	struct pc_raw p = { .len = 0 };
 	struct pc_pkt k, key;
 
-	ip4(&p, 17, B4, A4, 28);
-	udp(&p, 53, 40000, 8);
+	pc_raw_ip4(&p, 17, RAW_B4, RAW_A4, 28);
+	pc_raw_udp(&p, 53, 40000, 8);
 	k = parse(&p, PC_DIR_IN);
 	ck_assert_int_eq(pc_conn_key(p.b, p.len, &k, true, &key), 0);
 	ck_assert_uint_eq(key.dir, PC_DIR_OUT);
-	assert_addr(key.src, A4);
-	assert_addr(key.dst, B4);
+	assert_addr(key.src, RAW_A4);
+	assert_addr(key.dst, RAW_B4);
 	ck_assert_uint_eq(key.sport, 40000);
 	ck_assert_uint_eq(key.dport, 53);
 	ck_assert_uint_eq(key.proto, 17);
@@ -196,16 +146,16 @@ END_TEST
 
 START_TEST(echo_reply_is_judged_as_its_request)
 {
-	struct buf p = { .len = 0 };
+	struct pc_raw p = { .len = 0 };
 	struct pc_pkt k, key;
 
-	ip4(&p, 1, A4, B4, 28);
-	icmp(&p, 0, 0); /* this host answers a ping */
+	pc_raw_ip4(&p, 1, RAW_A4, RAW_B4, 28);
+	pc_raw_icmp(&p, 0, 0); /* this host answers a ping */
 	k = parse(&p, PC_DIR_OUT);
 	ck_assert_int_eq(pc_conn_key(p.b, p.len, &k, true, &key), 0);
 	ck_assert_uint_eq(key.dir, PC_DIR_IN);
 	ck_assert_uint_eq(key.icmp_type, 8);
-	assert_addr(key.src, B4);
+	assert_addr(key.src, RAW_B4);
 }
 END_TEST
 
@@ -213,33 +163,33 @@ END_TEST
  * travels in the reply direction, the quoted query is the connection. */
 START_TEST(error_is_judged_by_the_quoted_packet)
 {
-	struct buf p = { .len = 0 };
+	struct pc_raw p = { .len = 0 };
 	struct pc_pkt k, key;
 
-	ip4(&p, 1, R4, A4, 20 + 8 + 28);
-	icmp(&p, 3, 3);
-	ip4(&p, 17, A4, B4, 28);
-	udp(&p, 40000, 53, 8);
+	pc_raw_ip4(&p, 1, RAW_R4, RAW_A4, 20 + 8 + 28);
+	pc_raw_icmp(&p, 3, 3);
+	pc_raw_ip4(&p, 17, RAW_A4, RAW_B4, 28);
+	pc_raw_udp(&p, 40000, 53, 8);
 	k = parse(&p, PC_DIR_IN);
 	ck_assert(pc_conn_icmp_error(&k));
 	ck_assert_int_eq(pc_conn_key(p.b, p.len, &k, true, &key), 0);
 	ck_assert_uint_eq(key.dir, PC_DIR_OUT);
 	ck_assert_uint_eq(key.proto, 17);
-	assert_addr(key.src, A4);
-	assert_addr(key.dst, B4);
+	assert_addr(key.src, RAW_A4);
+	assert_addr(key.dst, RAW_B4);
 	ck_assert_uint_eq(key.sport, 40000);
 	ck_assert_uint_eq(key.dport, 53);
 	/* the host sends an error about a packet of a connection B opened:
 	 * the quoted packet is a reply of it, so it is turned around */
 	p.len = 0;
-	ip4(&p, 1, A4, B4, 20 + 8 + 28);
-	icmp(&p, 3, 4);
-	ip4(&p, 17, B4, A4, 28);
-	udp(&p, 33000, 5353, 8);
+	pc_raw_ip4(&p, 1, RAW_A4, RAW_B4, 20 + 8 + 28);
+	pc_raw_icmp(&p, 3, 4);
+	pc_raw_ip4(&p, 17, RAW_B4, RAW_A4, 28);
+	pc_raw_udp(&p, 33000, 5353, 8);
 	k = parse(&p, PC_DIR_OUT);
 	ck_assert_int_eq(pc_conn_key(p.b, p.len, &k, false, &key), 0);
 	ck_assert_uint_eq(key.dir, PC_DIR_OUT);
-	assert_addr(key.src, A4);
+	assert_addr(key.src, RAW_A4);
 	ck_assert_uint_eq(key.sport, 5353);
 	ck_assert_uint_eq(key.dport, 33000);
 }
@@ -248,14 +198,14 @@ END_TEST
 /* RFC 792 quotes 8 bytes of TCP: the ports are enough. */
 START_TEST(error_quoting_eight_bytes_of_tcp)
 {
-	struct buf p = { .len = 0 };
+	struct pc_raw p = { .len = 0 };
 	struct pc_pkt k, key;
 	uint8_t t8[8] = { 0xc7, 0x38, 0x00, 0x50 }; /* 51000 -> 80 */
 
-	ip4(&p, 1, R4, A4, 20 + 8 + 28);
-	icmp(&p, 11, 0);
-	ip4(&p, 6, A4, B4, 60);
-	put(&p, t8, sizeof(t8));
+	pc_raw_ip4(&p, 1, RAW_R4, RAW_A4, 20 + 8 + 28);
+	pc_raw_icmp(&p, 11, 0);
+	pc_raw_ip4(&p, 6, RAW_A4, RAW_B4, 60);
+	pc_raw_put(&p, t8, sizeof(t8));
 	k = parse(&p, PC_DIR_IN);
 	ck_assert_int_eq(pc_conn_key(p.b, p.len, &k, true, &key), 0);
 	ck_assert_uint_eq(key.proto, 6);
@@ -269,18 +219,18 @@ END_TEST
  * past the buffer (ASan). */
 START_TEST(error_quoting_garbage)
 {
-	struct buf full = { .len = 0 };
+	struct pc_raw full = { .len = 0 };
 	struct pc_pkt k, key;
 
-	ip4(&full, 1, R4, A4, 20 + 8 + 40);
-	icmp(&full, 3, 1);
-	ip4(&full, 6, A4, B4, 60);
-	tcp(&full, 1, 2, PC_TCP_SYN);
+	pc_raw_ip4(&full, 1, RAW_R4, RAW_A4, 20 + 8 + 40);
+	pc_raw_icmp(&full, 3, 1);
+	pc_raw_ip4(&full, 6, RAW_A4, RAW_B4, 60);
+	pc_raw_tcp(&full, 1, 2, PC_TCP_SYN);
 	for (size_t len = 20 + 8; len < full.len; len++) {
-		struct buf p = { .len = 0 };
+		struct pc_raw p = { .len = 0 };
 		int rc;
 
-		put(&p, full.b, len);
+		pc_raw_put(&p, full.b, len);
 		p.b[2] = (uint8_t)(len >> 8);
 		p.b[3] = (uint8_t)len;
 		k = parse(&p, PC_DIR_IN);

@@ -5,8 +5,8 @@
 # Environment: BUILD_DIR (default build) is configured here and the programs
 # the benchmark runs are built in it;
 # everything bench/e2e.sh reads (ROUNDS, RELOADS, ...) passes through.
-# Prints the machine, then bench_classify's table, bench/explain.sh's, then
-# bench/e2e.sh's.
+# Prints the machine, then bench_classify's table, bench/explain.sh's,
+# bench/e2e.sh's, then bench/stateful.sh's (when iperf3, nginx, ab are here).
 # Exit status: the first failure of the build, bench_classify or e2e.sh.
 set -u
 
@@ -40,6 +40,12 @@ erc=$?
 printf '\n== End to end and reload under load (bench/e2e.sh) ==\n'
 PC_BIN_DIR=$BUILD_DIR bash "$ROOT/bench/e2e.sh"
 rc=$?
+if command -v iperf3 >/dev/null && command -v ab >/dev/null && PATH=$PATH:/usr/sbin command -v nginx >/dev/null; then
+	printf '\n== Connections, stateful = yes (bench/stateful.sh) ==\n'
+	PC_BIN_DIR=$BUILD_DIR bash "$ROOT/bench/stateful.sh" || rc=${rc:-1}
+else
+	printf '\n== Connections: skipped, iperf3, nginx and ab are not installed ==\n'
+fi
 [ "$rc" -ne 0 ] || rc=$erc
 printf 'load average after the run: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 exit "$rc"

@@ -109,13 +109,3 @@ void pc_fatal(const char *fmt, ...)
 	va_end(ap);
 	exit(1);
 }
-
-void pc_fatalx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vwrite(LOG_ERR, 0, fmt, ap);
-	va_end(ap);
-	exit(1);
-}

@@ -23,6 +23,5 @@ void pc_log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pc_log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Log like pc_log_warn / pc_log_warnx at error level, then exit(1). */
 void pc_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-void pc_fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

@@ -2,7 +2,8 @@
 # packages portcullis needs to build and test, when they are missing.
 pc_packages=(build-essential cmake pkg-config libnetfilter-queue-dev libmnl-dev libnfnetlink-dev
 	libinih-dev check iptables iproute2 nmap ncat dnsmasq-base dnsutils iputils-ping curl
-	socat python3 procps systemd kmod groff-base man-db strace libcap2-bin util-linux)
+	socat python3 procps systemd kmod groff-base man-db strace libcap2-bin util-linux
+	clang libclang-rt-14-dev)
 
 pc_install_packages() {
 	local p missing=()

@@ -26,10 +26,16 @@ static int split(char *line, char **w)
 static int parse_port_pair(char **w, struct pc_pkt *pkt, char *err)
 {
 	unsigned long sp, dp;
+	char why[ERRLEN - 8];
 
-	if (pc_parse_uint(w[0], 65535, &sp, err, ERRLEN) < 0 ||
-	    pc_parse_uint(w[1], 65535, &dp, err, ERRLEN) < 0)
+	if (pc_parse_uint(w[0], 65535, &sp, why, sizeof(why)) < 0) {
+		snprintf(err, ERRLEN, "SPORT: %s", why);
 		return -1;
+	}
+	if (pc_parse_uint(w[1], 65535, &dp, why, sizeof(why)) < 0) {
+		snprintf(err, ERRLEN, "DPORT: %s", why);
+		return -1;
+	}
 	pkt->sport = (uint16_t)sp;
 	pkt->dport = (uint16_t)dp;
 	pkt->flags |= PC_PKT_PORTS;
@@ -41,17 +47,23 @@ static int parse_icmp_pair(char **w, struct pc_pkt *pkt, char *err)
 	struct pc_icmpspec *spec = NULL;
 	size_t n;
 	unsigned long code;
+	char why[ERRLEN - 8];
 
-	if (pc_parse_icmp(w[0], pkt->proto, &spec, &n, err, ERRLEN) < 0)
-		return -1;
-	int type = spec[0].type;
-	free(spec);
-	if (n != 1 || type < 0) {
-		snprintf(err, ERRLEN, "'%s' is not one ICMP type", w[0]);
+	if (pc_parse_icmp(w[0], pkt->proto, &spec, &n, why, sizeof(why)) < 0) {
+		snprintf(err, ERRLEN, "TYPE: %s", why);
 		return -1;
 	}
-	if (pc_parse_uint(w[1], 255, &code, err, ERRLEN) < 0)
+	int type = spec[0].type, given_code = spec[0].code;
+	free(spec);
+	if (n != 1 || type < 0 || given_code >= 0) {
+		snprintf(err, ERRLEN, "TYPE '%s' is not one ICMP type (the code is the next field, "
+			 "CODE)", w[0]);
 		return -1;
+	}
+	if (pc_parse_uint(w[1], 255, &code, why, sizeof(why)) < 0) {
+		snprintf(err, ERRLEN, "CODE: %s", why);
+		return -1;
+	}
 	pkt->icmp_type = (uint8_t)type;
 	pkt->icmp_code = (uint8_t)code;
 	pkt->flags |= PC_PKT_ICMP;

@@ -6,6 +6,7 @@
  * indentation, and tracks sections; inih then splits KEY = VALUE. */
 #include "budget.h"
 #include "policy_int.h"
+#include "polline.h"
 #include "rdfile.h"
 #include "strbuf.h"
 #include "values.h"
@@ -20,8 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_LINE 199 /* bytes of a line, without its newline */
-#define READ_LINE_MAX (MAX_LINE + 8) /* room for trailing CRs */
+#define MAX_LINE PC_POLLINE_MAX
 #define ERRLEN 256
 #define SETTINGS_SECTION "portcullis"
 
@@ -613,90 +613,69 @@ static int handler(void *user, const char *section, const char *name, const char
 
 /* ---- lines ---- */
 
-/* The next line without its line end, or NULL at the end; *len its length. */
+/* The next line without its '\n' (trailing '\r's kept), or NULL at the
+ * end; *len its length. */
 static char *next_raw(struct loader *L, size_t *len)
 {
-	char *line = L->buf;
+	struct pc_polspan sp;
 
 	if (L->f) {
+		char *line;
 		int rc = pc_rdfile_line(L->f, &line, len);
 		if (rc < 0)
 			L->read_err = errno ? errno : EIO;
-		if (rc <= 0)
-			return NULL;
-		if (*len > READ_LINE_MAX)
-			return line; /* cut: too long whatever it ends with */
-	} else {
-		if (!*L->str)
-			return NULL;
-		const char *nl = strchr(L->str, '\n');
-		size_t n = nl ? (size_t)(nl - L->str) + 1 : strlen(L->str);
-		if (n + 1 > L->bufcap) {
-			char *b = realloc(L->buf, n + 1);
-			if (!b)
-				return NULL;
-			L->buf = b;
-			L->bufcap = n + 1;
-		}
-		memcpy(L->buf, L->str, n);
-		L->buf[n] = '\0';
-		L->str += n;
-		*len = n;
-		line = L->buf;
+		return rc > 0 ? line : NULL;
 	}
-	while (*len && (line[*len - 1] == '\n' || line[*len - 1] == '\r'))
-		line[--*len] = '\0';
-	return line;
+	if (!*L->str)
+		return NULL;
+	L->str += pc_polline_next(L->str, strlen(L->str), 0, &sp);
+	*len = sp.end;
+	if (sp.end + 1 > L->bufcap) {
+		char *b = realloc(L->buf, sp.end + 1);
+		if (!b)
+			return NULL;
+		L->buf = b;
+		L->bufcap = sp.end + 1;
+	}
+	memcpy(L->buf, L->str - sp.next, sp.end);
+	L->buf[sp.end] = '\0';
+	return L->buf;
 }
 
-static const char *header(struct loader *L, char *line)
+/* What inih gets for this line: the line, or "" when it is handled here
+ * (polline.h: the editor reads lines the same way). */
+static const char *classify(struct loader *L, char *line, size_t len)
 {
-	char *end = line + strlen(line);
+	struct pc_polline pl;
 
-	while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
-		*--end = '\0';
-	if (end - line < 2 || end[-1] != ']') {
+	pc_polline_lex(line, len, L->line == 1, &pl);
+	switch (pl.kind) {
+	case PC_PL_TOO_LONG:
+		error(L, L->line, "line is too long (%zu bytes, at most %d)", pl.len, MAX_LINE);
+		break;
+	case PC_PL_NUL:
+		error(L, L->line, "line contains a NUL byte");
+		break;
+	case PC_PL_BAD_HEADER:
 		end_section(L);
 		L->sec = SEC_IGNORED;
 		error(L, L->line, "malformed section header (expected [rule name])");
-		return "";
-	}
-	end[-1] = '\0';
-	char *name = line + 1 + strspn(line + 1, " \t");
-	for (char *e = name + strlen(name); e > name && (e[-1] == ' ' || e[-1] == '\t');)
-		*--e = '\0';
-	begin_section(L, name);
-	return "[x]"; /* inih only needs to know a section began */
-}
-
-/* What inih gets for this line: the line, or "" when it is handled here. */
-static const char *classify(struct loader *L, char *line, size_t len)
-{
-	if (len > MAX_LINE) {
-		error(L, L->line, "line is too long (%zu bytes, at most %d)", len, MAX_LINE);
-		return "";
-	}
-	if (strlen(line) != len) {
-		error(L, L->line, "line contains a NUL byte");
-		return "";
-	}
-	if (L->line == 1 && !strncmp(line, "\xEF\xBB\xBF", 3))
-		line += 3;
-	/* every byte inih counts as space: an indented line must never continue a value */
-	while (*line == ' ' || *line == '\t' || *line == '\v' || *line == '\f' || *line == '\r')
-		line++;
-	if (!*line || *line == '#' || *line == ';')
-		return "";
-	if (*line == '[')
-		return header(L, line);
-	const char *key = line;
-	while (*key && *key != '=' && *key != ':' && *key != ';')
-		key++;
-	if (*key != '=' || key == line) {
+		break;
+	case PC_PL_SECTION:
+		line[pl.name + pl.name_len] = '\0';
+		begin_section(L, line + pl.name);
+		return "[x]"; /* inih only needs to know a section began */
+	case PC_PL_NOT_KEY:
 		error(L, L->line, "expected KEY = VALUE or [rule name]");
-		return "";
+		break;
+	case PC_PL_KEY:
+		line[pl.len] = '\0';
+		return line + pl.text;
+	case PC_PL_BLANK:
+	case PC_PL_COMMENT:
+		break;
 	}
-	return line;
+	return "";
 }
 
 static char *reader(char *str, int num, void *stream)
@@ -792,7 +771,7 @@ struct pc_policy *pc_policy_load(const char *path, struct pc_diag *diag)
 	}
 	L.dir = strdup(dirname(copy));
 	free(copy);
-	L.f = pc_rdfile_open(path, PC_POLICY_FILE_MAX, READ_LINE_MAX);
+	L.f = pc_rdfile_open(path, PC_POLICY_FILE_MAX, PC_POLLINE_READ_MAX);
 	if (!L.f) {
 		char why[64];
 

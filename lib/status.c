@@ -57,6 +57,7 @@ static const struct field fields[] = {
 	F("verdict-errors", T_U64, verdict_errors),
 	F("bad-messages", T_U64, bad_messages),
 	F("log-suppressed", T_U64, log_suppressed),
+	F("log-write-errors", T_U64, log_write_errors),
 };
 #undef F
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))

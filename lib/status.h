@@ -51,6 +51,7 @@ struct pc_status {
 	uint64_t packets, permitted, denied, malformed, forwarded, default_hits;
 	uint64_t enobufs, queue_dropped, user_dropped, verdict_errors, bad_messages;
 	uint64_t log_suppressed;
+	uint64_t log_write_errors;  /* verdict log lines not written (full disk, ...) */
 	struct pc_status_rule *rule;
 	size_t n_rule;
 	struct pc_status_queue *queue; /* one per queue, in queue order */

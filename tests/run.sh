@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test suite: build with warnings as errors, unit tests, unit tests again
-# under ASan+UBSan (gcc, then everything built by clang), CLI tests,
-# end-to-end tests in network namespaces.
+# under ASan+UBSan (gcc, then everything built by clang), the fuzz targets for
+# FUZZ_SECONDS (30) each, CLI tests, end-to-end tests in network namespaces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${JOBS:-2}
@@ -29,6 +29,9 @@ cmake --build build-clang -j"$jobs"
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure)
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	bash tests/cli/run.sh build-clang
+
+step "fuzz targets (libFuzzer, clang, ASan + UBSan), ${FUZZ_SECONDS:-30} s each"
+FUZZ_SECONDS=${FUZZ_SECONDS:-30} bash fuzz/run.sh
 
 step "CLI tests"
 for t in tests/cli/run.sh tests/cli/test_*.sh; do

@@ -628,7 +628,8 @@ static char *next_raw(struct loader *L, size_t *len)
 	}
 	if (!*L->str)
 		return NULL;
-	L->str += pc_polline_next(L->str, strlen(L->str), 0, &sp);
+	const char *nl = strchr(L->str, '\n');
+	L->str += pc_polline_next(L->str, nl ? (size_t)(nl - L->str) + 1 : strlen(L->str), 0, &sp);
 	*len = sp.end;
 	if (sp.end + 1 > L->bufcap) {
 		char *b = realloc(L->buf, sp.end + 1);

@@ -8,7 +8,8 @@
 # FUZZ_SECONDS  seconds per target (default 60)
 # FUZZ_BUILD    build directory (default build-fuzz)
 # FUZZ_WORK     corpora and findings (default $FUZZ_BUILD/work): a corpus
-#               grows over runs; seeds come from tests/data, tests/cli, conf
+#               grows over runs; seeds come from tests/data, tests/cli, conf,
+#               and fuzz/regress/TARGET (past findings, fixed)
 # JOBS          build jobs (default 2)
 #
 # A finding is left as $FUZZ_WORK/TARGET/crash-* (or leak-, timeout-, oom-);
@@ -58,6 +59,8 @@ seeds() {
 	fuzz_packet | fuzz_nfqmsg | fuzz_vlog_roundtrip)
 		python3 fuzz/seeds.py "$t" "$dir" ;;
 	esac
+	# findings of the past, fixed: they must stay fixed
+	[ -d "fuzz/regress/$t" ] && cp fuzz/regress/"$t"/* "$dir/" || true
 }
 
 fail=0

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test suite: build with warnings as errors, unit tests, unit tests again
 # under ASan+UBSan (gcc, then everything built by clang), the fuzz targets for
-# FUZZ_SECONDS (30) each, CLI tests, end-to-end tests in network namespaces.
+# FUZZ_SECONDS (30) each, CLI tests, end-to-end and fault tests in network
+# namespaces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${JOBS:-2}
@@ -47,6 +48,9 @@ done
 
 step "end-to-end tests (network namespaces)"
 bash tests/e2e/run.sh build
+
+step "fault tests (network namespaces)"
+bash tests/faults/run.sh build
 
 step "multi-queue daemon under ASan and TSan"
 bash tests/e2e/run.sh build-asan multiqueue

@@ -203,7 +203,7 @@ static int addr_line(struct loader *L, struct addr_list *al, char *line, size_t 
 /* Reads one address or CIDR a line; '#' starts a comment. Errors name the
  * address file and its line. Only a regular file is read, within the
  * bounds of budget.h. Returns 0, or -1 (errors reported). */
-static int read_addr_file(struct loader *L, char *full, struct pc_prefix **v, size_t *n)
+static int read_addr_file(struct loader *L, const char *full, struct pc_prefix **v, size_t *n)
 {
 	char *line, why[64];
 	struct addr_list al = { .file = full, .room = PC_ENTRIES_MAX - L->addrs };

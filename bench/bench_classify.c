@@ -124,8 +124,8 @@ static size_t service_rules(struct text *t, size_t n, struct rng *r)
 	size_t k = 0;
 	const char *globals[] = { "[Deny TCP]\naction = deny\nprotocol = tcp\n",
 				  "[Deny UDP]\naction = deny\nprotocol = udp\n",
-				  "[ICMP]\naction = permit\nprotocol = icmp\n"
-				  "icmp-type = echo-request, echo-reply, 3, 11\n" };
+				  ("[ICMP]\naction = permit\nprotocol = icmp\n"
+				   "icmp-type = echo-request, echo-reply, 3, 11\n") };
 	for (size_t i = 0; i < 3 && k < n; i++, k++)
 		put(t, "%s\n", globals[i]);
 	for (size_t i = 0; i < N_SERVICES && k < n; i++) {

@@ -204,7 +204,10 @@ static void start_watchdog(struct pc_daemon *d)
 	d->watchdog_next = pc_mono_ns() + d->watchdog_ns;
 }
 
-static void serving(struct pc_daemon *d)
+/* Says the daemon serves: pid file, status, READY=1. Returns 0, or -1
+ * when the pid file cannot be written: status and enable/disable find the
+ * daemon by it, so it does not run without one. */
+static int serving(struct pc_daemon *d)
 {
 	char queue[32];
 
@@ -212,8 +215,11 @@ static void serving(struct pc_daemon *d)
 		snprintf(queue, sizeof(queue), "queues %u-%u", d->queue_lo, d->queue_hi);
 	else
 		snprintf(queue, sizeof(queue), "queue %u", d->queue_lo);
-	if (d->pid_file && *d->pid_file && pidfile_write(d->pid_file) < 0)
-		pc_log_warn("cannot write the pid file %s", d->pid_file);
+	if (d->pid_file && *d->pid_file && pidfile_write(d->pid_file) < 0) {
+		pc_log_warn("not starting: cannot write the pid file %s (portcullis status and "
+			    "enable/disable find the daemon by it)", d->pid_file);
+		return -1;
+	}
 	if (d->status_file && *d->status_file)
 		make_parents(d->status_file);
 	/* the surviving connections of an earlier daemon are judged again */
@@ -228,6 +234,7 @@ static void serving(struct pc_daemon *d)
 	start_watchdog(d);
 	pc_notifyf("READY=1\nMAINPID=%ld\nSTATUS=%s: %zu rules, %zu enabled", (long)getpid(),
 		   queue, d->table->nrules, d->table->enabled);
+	return 0;
 }
 
 /* Stops the workers (each finishes its packets), then drains and unbinds
@@ -336,8 +343,8 @@ int main(int argc, char **argv)
 	if (load(&d) < 0 || open_queues(&d) < 0)
 		goto out;
 	pc_log_open("portcullisd", d.foreground);
-	serving(&d);
-	ret = pc_daemon_loop(&d) < 0 ? 1 : 0;
+	if (serving(&d) == 0)
+		ret = pc_daemon_loop(&d) < 0 ? 1 : 0;
 	shut_down(&d);
 out:
 	free_all(&d);

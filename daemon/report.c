@@ -96,6 +96,7 @@ static void fill_status(struct pc_daemon *d, struct pc_status *st, bool running,
 		.last_reload_result = d->reload.result, .last_reload_message = d->reload.msg,
 		.last_reload_ms = d->reload.ms,
 		.log_suppressed = pc_vlock_suppressed(&d->vlog),
+		.log_write_errors = pc_vlock_write_errors(&d->vlog),
 	};
 	add_queue_counters(d, st, qs, &tot);
 	st->packets = tot.packets;

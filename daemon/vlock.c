@@ -3,6 +3,10 @@
 
 #include <errno.h>
 
+#include "log.h"
+
+#define ERRORS_TOLD_EVERY_NS (60 * 1000000000ull)
+
 int pc_vlock_init(struct pc_vlock *v, struct pc_vlog *vl)
 {
 	int err = pthread_mutex_init(&v->lock, NULL);
@@ -13,6 +17,7 @@ int pc_vlock_init(struct pc_vlock *v, struct pc_vlog *vl)
 	}
 	v->vl = vl;
 	v->suppressed_before = 0;
+	v->errors_before = v->errors_told = v->errors_told_ns = 0;
 	return 0;
 }
 
@@ -36,9 +41,19 @@ bool pc_vlock_verdict(struct pc_vlock *v, uint64_t now_ns, const struct pc_vlog_
 
 void pc_vlock_tick(struct pc_vlock *v, uint64_t now_ns)
 {
+	uint64_t errors;
+
 	pthread_mutex_lock(&v->lock);
 	pc_vlog_tick(v->vl, now_ns);
+	errors = v->errors_before + pc_vlog_write_errors(v->vl);
 	pthread_mutex_unlock(&v->lock);
+	if (errors == v->errors_told ||
+	    (v->errors_told_ns && now_ns - v->errors_told_ns < ERRORS_TOLD_EVERY_NS))
+		return;
+	pc_log_warnx("verdict log: %llu lines not written (%llu since start; full disk?)",
+		     (unsigned long long)(errors - v->errors_told), (unsigned long long)errors);
+	v->errors_told = errors;
+	v->errors_told_ns = now_ns;
 }
 
 uint64_t pc_vlock_deadline(struct pc_vlock *v)
@@ -80,6 +95,16 @@ uint64_t pc_vlock_suppressed(struct pc_vlock *v)
 	return n;
 }
 
+uint64_t pc_vlock_write_errors(struct pc_vlock *v)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&v->lock);
+	n = v->errors_before + pc_vlog_write_errors(v->vl);
+	pthread_mutex_unlock(&v->lock);
+	return n;
+}
+
 bool pc_vlock_same(struct pc_vlock *v, const struct pc_vlog_cfg *cfg)
 {
 	bool same;
@@ -97,6 +122,7 @@ void pc_vlock_swap(struct pc_vlock *v, struct pc_vlog *vl)
 	pthread_mutex_lock(&v->lock);
 	old = v->vl;
 	v->suppressed_before += pc_vlog_suppressed_total(old);
+	v->errors_before += pc_vlog_write_errors(old);
 	v->vl = vl;
 	pthread_mutex_unlock(&v->lock);
 	pc_vlog_free(old);

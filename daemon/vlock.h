@@ -15,6 +15,8 @@ struct pc_vlock {
 	pthread_mutex_t lock;
 	struct pc_vlog *vl;
 	uint64_t suppressed_before; /* lines suppressed by the logs vl replaced */
+	uint64_t errors_before;     /* lines the logs vl replaced could not write */
+	uint64_t errors_told, errors_told_ns; /* write errors last logged, and when */
 };
 
 /* Takes vl. Returns 0, or -1 with errno. */
@@ -26,12 +28,14 @@ void pc_vlock_destroy(struct pc_vlock *v);
  * counted as suppressed otherwise. Returns whether it was written. */
 bool pc_vlock_verdict(struct pc_vlock *v, uint64_t now_ns, const struct pc_vlog_rec *rec);
 
-/* The main thread's side; each takes the mutex. */
+/* The main thread's side; each takes the mutex. The tick also logs new
+ * write errors of the verdict log, at most once a minute. */
 void pc_vlock_tick(struct pc_vlock *v, uint64_t now_ns);
 uint64_t pc_vlock_deadline(struct pc_vlock *v);
 int pc_vlock_reopen(struct pc_vlock *v);              /* 0, or -1 with errno */
 void pc_vlock_message(struct pc_vlock *v, const char *level, const char *msg);
 uint64_t pc_vlock_suppressed(struct pc_vlock *v);     /* since start, over every log */
+uint64_t pc_vlock_write_errors(struct pc_vlock *v);   /* since start, over every log */
 bool pc_vlock_same(struct pc_vlock *v, const struct pc_vlog_cfg *cfg);
 /* Puts vl in service and frees the log it replaces (outside the mutex). */
 void pc_vlock_swap(struct pc_vlock *v, struct pc_vlog *vl);

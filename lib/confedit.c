@@ -1,9 +1,6 @@
 /* confedit.c - switching rules on and off in the text of a policy file.
  *
- * The scan mirrors lib/loader.c and libinih r55: lines end at '\n' (trailing
- * '\r's are not content), a UTF-8 BOM may open line 1, leading blanks are
- * skipped, '#' and ';' start comment lines, "[ name ]" opens a section, and
- * in KEY = VALUE an inline comment starts at a ';' after white space. */
+ * Lines are read by lib/polline.c, as the loader reads them. */
 #include "confedit.h"
 
 #include <ctype.h>
@@ -12,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "polline.h"
 #include "strbuf.h"
 
 #define SETTINGS_SECTION "portcullis"
@@ -43,11 +41,6 @@ struct line {
 	size_t start, end, next;
 };
 
-static bool blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
 static int add_rule(struct pc_confedit *e, const char *name, size_t nlen, const struct line *l)
 {
 	if (e->n == e->cap) {
@@ -67,39 +60,6 @@ static int add_rule(struct pc_confedit *e, const char *name, size_t nlen, const 
 	return 0;
 }
 
-/* "[ name ]" from s to end (leading blanks skipped already). */
-static int scan_header(struct pc_confedit *e, const char *s, const char *end, const struct line *l)
-{
-	while (end > s && blank(end[-1]))
-		end--;
-	e->cur = NULL;
-	if (end - s < 2 || end[-1] != ']')
-		return 0; /* malformed: the loader reports it */
-	s++;
-	end--;
-	while (s < end && blank(*s))
-		s++;
-	while (end > s && blank(end[-1]))
-		end--;
-	if ((size_t)(end - s) == strlen(SETTINGS_SECTION) && !strncmp(s, SETTINGS_SECTION, (size_t)(end - s)))
-		return 0;
-	return add_rule(e, s, (size_t)(end - s), l);
-}
-
-/* Like inih's find_chars_or_comment: the first of chars, or a ';' after
- * white space, or end. */
-static const char *find_stop(const char *s, const char *end, const char *chars)
-{
-	bool was_space = false;
-
-	for (; s < end; s++) {
-		if ((chars && strchr(chars, *s)) || (was_space && *s == ';'))
-			break;
-		was_space = isspace((unsigned char)*s);
-	}
-	return s;
-}
-
 static int word_state(const char *v, size_t n)
 {
 	if (n == 3 && !memcmp(v, "yes", 3))
@@ -109,65 +69,58 @@ static int word_state(const char *v, size_t n)
 	return -1;
 }
 
-/* KEY = VALUE: records the value of the current rule's first enabled line. */
-static void scan_key(struct pc_confedit *e, const char *s, const char *end)
+/* Records the value of the current rule's first enabled line. */
+static void scan_key(struct pc_confedit *e, const char *s, const struct pc_polline *pl)
 {
-	while (s < end && isspace((unsigned char)*s)) /* inih skips more than blanks */
-		s++;
-	if (s < end && (*s == '#' || *s == ';' || *s == '['))
+	if (!e->cur || e->cur->has_enabled || pl->key_len != 7 || memcmp(s + pl->key, "enabled", 7))
 		return;
-	const char *eq = find_stop(s, end, "=:"), *k = eq;
-
-	if (!e->cur || e->cur->has_enabled || eq == end || *eq != '=')
-		return;
-	while (k > s && isspace((unsigned char)k[-1]))
-		k--;
-	if (k - s != 7 || memcmp(s, "enabled", 7))
-		return;
-	const char *v = eq + 1, *ve = find_stop(v, end, NULL);
-	while (v < ve && isspace((unsigned char)*v))
-		v++;
-	while (ve > v && isspace((unsigned char)ve[-1]))
-		ve--;
 	e->cur->has_enabled = true;
-	e->cur->val_off = (size_t)(v - e->text);
-	e->cur->val_len = (size_t)(ve - v);
-	e->cur->written = word_state(v, e->cur->val_len);
+	e->cur->val_off = (size_t)(s - e->text) + pl->val;
+	e->cur->val_len = pl->val_len;
+	e->cur->written = word_state(s + pl->val, pl->val_len);
 }
 
-static int scan_line(struct pc_confedit *e, const struct line *l, bool first)
+/* One line, read as the loader reads it (polline.h). Lines the loader
+ * rejects change nothing here: it refuses the result. */
+static int scan_line(struct pc_confedit *e, struct line *l, bool first)
 {
-	const char *s = e->text + l->start, *end = e->text + l->end;
+	const char *s = e->text + l->start;
+	struct pc_polline pl;
 
-	if (first && end - s >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3))
-		s += 3;
-	while (s < end && blank(*s))
-		s++;
-	if (s == end || *s == '#' || *s == ';')
+	pc_polline_lex(s, l->end - l->start, first, &pl);
+	if (pl.kind != PC_PL_TOO_LONG)
+		l->end = l->start + pl.len;
+	switch (pl.kind) {
+	case PC_PL_SECTION:
+		e->cur = NULL;
+		if (pl.name_len == strlen(SETTINGS_SECTION) &&
+		    !memcmp(s + pl.name, SETTINGS_SECTION, pl.name_len))
+			return 0;
+		return add_rule(e, s + pl.name, pl.name_len, l);
+	case PC_PL_BAD_HEADER:
+		e->cur = NULL;
 		return 0;
-	if (*s == '[')
-		return scan_header(e, s, end, l);
-	scan_key(e, s, end);
-	return 0;
+	case PC_PL_KEY:
+		scan_key(e, s, &pl);
+		return 0;
+	default:
+		return 0;
+	}
 }
 
 static int scan(struct pc_confedit *e)
 {
-	size_t pos = 0;
+	struct pc_polspan sp;
 
-	while (pos < e->len) {
-		const char *nl = memchr(e->text + pos, '\n', e->len - pos);
-		struct line l = { .start = pos, .next = nl ? (size_t)(nl - e->text) + 1 : e->len };
-		l.end = nl ? (size_t)(nl - e->text) : e->len;
-		while (l.end > l.start && e->text[l.end - 1] == '\r')
-			l.end--;
+	for (size_t pos = 0; pos < e->len; pos = sp.next) {
+		pc_polline_next(e->text, e->len, pos, &sp);
+		struct line l = { .start = sp.start, .end = sp.end, .next = sp.next };
+		if (scan_line(e, &l, pos == 0) < 0)
+			return -1;
 		if (pos == 0) {
 			e->eol_off = l.end;
 			e->eol_len = l.next - l.end;
 		}
-		if (scan_line(e, &l, pos == 0) < 0)
-			return -1;
-		pos = l.next;
 	}
 	return 0;
 }

@@ -1432,10 +1432,12 @@ static long rec_add(struct builder *b, unsigned kind, size_t count, size_t words
 
 static void rec_parent(struct builder *b, uint32_t off, uint32_t parent)
 {
-	uint64_t *w = VAT(b->rec, uint64_t) + off;
+	uint64_t *w;
 
-	if (!(off & TERM))
-		*w = (*w & ~(uint64_t)UINT32_MAX) | parent;
+	if (off & TERM)
+		return;
+	w = VAT(b->rec, uint64_t) + off;
+	*w = (*w & ~(uint64_t)UINT32_MAX) | parent;
 }
 
 static size_t ent_words(const struct ent *e, unsigned kw, bool local)

@@ -7,8 +7,10 @@
 #include "budget.h"
 #include "marks.h"
 #include "policy_int.h"
+#include "polline.h"
 #include "rdfile.h"
 #include "strbuf.h"
+#include "strmap.h"
 #include "values.h"
 
 #include <ctype.h>
@@ -22,13 +24,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_LINE 199 /* bytes of a line, without its newline */
-#define READ_LINE_MAX (MAX_LINE + 8) /* room for trailing CRs */
+#define MAX_LINE PC_POLLINE_MAX
 #define ERRLEN 256
 #define SETTINGS_SECTION "portcullis"
 
 enum rkey { K_ENABLED, K_ACTION, K_PROTO, K_DIR, K_LOCAL, K_REMOTE, K_LPORT, K_RPORT,
 	    K_ICMP, K_LOG, K_DESC, K_RULE_MAX };
+
+/* An address file, read once for every rule that names it. */
+struct addr_file {
+	char *path;          /* resolved */
+	struct pc_prefix *v; /* in the policy's arena; NULL when it has errors */
+	size_t n;
+};
 
 /* The section being read: a rule, the settings, or a bad header (ignored). */
 enum section { SEC_NONE, SEC_RULE, SEC_SETTINGS, SEC_IGNORED };
@@ -53,6 +61,10 @@ struct loader {
 	uint32_t seen;         /* keys seen in this section, by index */
 	int key_line[K_RULE_MAX];
 	char icmp_raw[MAX_LINE + 1]; /* icmp-type waits for the protocol */
+	struct addr_file *files;     /* read so far, shared by the rules */
+	size_t n_files, files_cap;
+	struct pc_strmap *file_index; /* resolved path -> files[] */
+	uint64_t addrs;               /* addresses of all files read (PC_ENTRIES_MAX at most) */
 };
 
 /* Adds an error of file; after PC_ERRORS_MAX of them, says so once and
@@ -124,6 +136,7 @@ struct addr_list {
 	int lineno;
 	struct pc_prefix *v;
 	size_t n, cap;
+	uint64_t room;  /* addresses the budget leaves for this file */
 	int bad;
 };
 
@@ -173,9 +186,14 @@ static int addr_line(struct loader *L, struct addr_list *al, char *line, size_t 
 	} else if (pc_prefix_parse(s, &p, err, sizeof(err)) < 0) {
 		error_at(L, al->file, al->lineno, "%s", err);
 		al->bad++;
-	} else if (al->n >= PC_ENTRIES_MAX) {
-		error_at(L, al->file, al->lineno, "more than %llu addresses",
-			 (unsigned long long)PC_ENTRIES_MAX);
+	} else if (al->n >= al->room) {
+		/* each address costs an enabled rule an index entry at least */
+		if (L->addrs)
+			error_at(L, al->file, al->lineno, "the address files of the policy list more "
+				 "than %llu addresses together", (unsigned long long)PC_ENTRIES_MAX);
+		else
+			error_at(L, al->file, al->lineno, "more than %llu addresses",
+				 (unsigned long long)PC_ENTRIES_MAX);
 		al->bad++;
 		L->stop = true;
 	} else if (push_prefix(al, &p) < 0) {
@@ -187,16 +205,16 @@ static int addr_line(struct loader *L, struct addr_list *al, char *line, size_t 
 /* Reads one address or CIDR a line; '#' starts a comment. Errors name the
  * address file and its line. Only a regular file is read, within the
  * bounds of budget.h. Returns 0, or -1 (errors reported). */
-static int read_addr_file(struct loader *L, const char *path, struct pc_prefix **v, size_t *n)
+static int read_addr_file(struct loader *L, const char *full, struct pc_prefix **v, size_t *n)
 {
-	char *full = resolve_path(L, path), *line, why[64];
-	struct addr_list al = { .file = full };
+	char *line, why[64];
+	struct addr_list al = { .file = full, .room = PC_ENTRIES_MAX - L->addrs };
 	struct pc_rdfile *f = NULL;
 	int rc = -1, got = 0;
 	size_t len;
 
-	if (!full || !(f = pc_rdfile_open(full, PC_ADDR_FILE_MAX, PC_ADDR_LINE_MAX))) {
-		error(L, L->line, "cannot read address file '%s': %s", full ? full : path,
+	if (!(f = pc_rdfile_open(full, PC_ADDR_FILE_MAX, PC_ADDR_LINE_MAX))) {
+		error(L, L->line, "cannot read address file '%s': %s", full,
 		      file_error(errno, PC_ADDR_FILE_MAX, why, sizeof(why)));
 		goto out;
 	}
@@ -220,8 +238,62 @@ out:
 		free(al.v);
 	*v = rc < 0 ? NULL : al.v;
 	*n = rc < 0 ? 0 : al.n;
-	free(full);
+	L->addrs += al.n;
 	return rc;
+}
+
+/* The addresses of file:PATH, read at its first reference and shared by
+ * every rule that names it. Returns 0 with *v and *n, or -1 (reported at
+ * the first reference; later ones say nothing more). */
+static int addr_file(struct loader *L, const char *path, struct pc_prefix **v, size_t *n)
+{
+	char *full = resolve_path(L, path);
+	struct addr_file *af;
+	long i;
+
+	if (!full || (!L->file_index && !(L->file_index = pc_strmap_new())))
+		goto nomem;
+	if ((i = pc_strmap_get(L->file_index, full)) >= 0) {
+		free(full);
+		af = &L->files[i];
+		*v = af->v;
+		*n = af->n;
+		return af->v ? 0 : -1;
+	}
+	if (L->n_files == L->files_cap) {
+		size_t cap = L->files_cap ? 2 * L->files_cap : 8;
+		struct addr_file *nf = realloc(L->files, cap * sizeof(*nf));
+		if (!nf)
+			goto nomem;
+		L->files = nf;
+		L->files_cap = cap;
+	}
+	if (pc_strmap_add(L->file_index, full, L->n_files, NULL) < 0)
+		goto nomem;
+	af = &L->files[L->n_files++];
+	*af = (struct addr_file){ .path = full }; /* the map's key, freed with files[] */
+	full = NULL;
+	if (read_addr_file(L, af->path, &af->v, &af->n) < 0)
+		return -1;
+	if (pc_arena_adopt(L->p->mem, af->v) < 0) {
+		af->v = NULL; /* freed by adopt */
+		goto nomem;
+	}
+	*v = af->v;
+	*n = af->n;
+	return 0;
+nomem:
+	free(full);
+	error(L, L->line, "out of memory");
+	return -1;
+}
+
+static void free_files(struct loader *L)
+{
+	for (size_t i = 0; i < L->n_files; i++)
+		free(L->files[i].path);
+	free(L->files);
+	pc_strmap_free(L->file_index);
 }
 
 /* Room in the policy for a list of the elements val can hold. */
@@ -238,12 +310,10 @@ static int set_addresses(struct loader *L, struct pc_prefix **v, size_t *n, cons
 	size_t nn, cap;
 
 	if (!strncmp(val, "file:", 5)) {
-		if (read_addr_file(L, val + 5, &nv, &nn) < 0) {
+		if (addr_file(L, val + 5, &nv, &nn) < 0) {
 			err[0] = '\0'; /* already reported */
 			return -1;
 		}
-		if (pc_arena_adopt(L->p->mem, nv) < 0)
-			return -1;
 	} else if (!(nv = list_room(L, val, sizeof(*nv), &cap)) ||
 		   pc_parse_prefixes_into(val, nv, cap, &nn, err, len) < 0) {
 		return -1;
@@ -665,90 +735,70 @@ static int handler(void *user, const char *section, const char *name, const char
 
 /* ---- lines ---- */
 
-/* The next line without its line end, or NULL at the end; *len its length. */
+/* The next line without its '\n' (trailing '\r's kept), or NULL at the
+ * end; *len its length. */
 static char *next_raw(struct loader *L, size_t *len)
 {
-	char *line = L->buf;
+	struct pc_polspan sp;
 
 	if (L->f) {
+		char *line;
 		int rc = pc_rdfile_line(L->f, &line, len);
 		if (rc < 0)
 			L->read_err = errno ? errno : EIO;
-		if (rc <= 0)
-			return NULL;
-		if (*len > READ_LINE_MAX)
-			return line; /* cut: too long whatever it ends with */
-	} else {
-		if (!*L->str)
-			return NULL;
-		const char *nl = strchr(L->str, '\n');
-		size_t n = nl ? (size_t)(nl - L->str) + 1 : strlen(L->str);
-		if (n + 1 > L->bufcap) {
-			char *b = realloc(L->buf, n + 1);
-			if (!b)
-				return NULL;
-			L->buf = b;
-			L->bufcap = n + 1;
-		}
-		memcpy(L->buf, L->str, n);
-		L->buf[n] = '\0';
-		L->str += n;
-		*len = n;
-		line = L->buf;
+		return rc > 0 ? line : NULL;
 	}
-	while (*len && (line[*len - 1] == '\n' || line[*len - 1] == '\r'))
-		line[--*len] = '\0';
-	return line;
+	if (!*L->str)
+		return NULL;
+	const char *nl = strchr(L->str, '\n');
+	L->str += pc_polline_next(L->str, nl ? (size_t)(nl - L->str) + 1 : strlen(L->str), 0, &sp);
+	*len = sp.end;
+	if (sp.end + 1 > L->bufcap) {
+		char *b = realloc(L->buf, sp.end + 1);
+		if (!b)
+			return NULL;
+		L->buf = b;
+		L->bufcap = sp.end + 1;
+	}
+	memcpy(L->buf, L->str - sp.next, sp.end);
+	L->buf[sp.end] = '\0';
+	return L->buf;
 }
 
-static const char *header(struct loader *L, char *line)
+/* What inih gets for this line: the line, or "" when it is handled here
+ * (polline.h: the editor reads lines the same way). */
+static const char *classify(struct loader *L, char *line, size_t len)
 {
-	char *end = line + strlen(line);
+	struct pc_polline pl;
 
-	while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
-		*--end = '\0';
-	if (end - line < 2 || end[-1] != ']') {
+	pc_polline_lex(line, len, L->line == 1, &pl);
+	switch (pl.kind) {
+	case PC_PL_TOO_LONG:
+		error(L, L->line, "line is too long (%zu bytes, at most %d)", pl.len, MAX_LINE);
+		break;
+	case PC_PL_NUL:
+		error(L, L->line, "line contains a NUL byte");
+		break;
+	case PC_PL_BAD_HEADER:
 		end_section(L);
 		L->sec = SEC_IGNORED;
 		error(L, L->line, "malformed section header (expected [rule name])");
-		return "";
-	}
-	end[-1] = '\0';
-	char *name = line + 1 + strspn(line + 1, " \t");
-	for (char *e = name + strlen(name); e > name && (e[-1] == ' ' || e[-1] == '\t');)
-		*--e = '\0';
-	begin_section(L, name);
-	return "[x]"; /* inih only needs to know a section began */
-}
-
-/* What inih gets for this line: the line, or "" when it is handled here. */
-static const char *classify(struct loader *L, char *line, size_t len)
-{
-	if (len > MAX_LINE) {
-		error(L, L->line, "line is too long (%zu bytes, at most %d)", len, MAX_LINE);
-		return "";
-	}
-	if (strlen(line) != len) {
-		error(L, L->line, "line contains a NUL byte");
-		return "";
-	}
-	if (L->line == 1 && !strncmp(line, "\xEF\xBB\xBF", 3))
-		line += 3;
-	/* every byte inih counts as space: an indented line must never continue a value */
-	while (*line == ' ' || *line == '\t' || *line == '\v' || *line == '\f' || *line == '\r')
-		line++;
-	if (!*line || *line == '#' || *line == ';')
-		return "";
-	if (*line == '[')
-		return header(L, line);
-	const char *key = line;
-	while (*key && *key != '=' && *key != ':' && *key != ';')
-		key++;
-	if (*key != '=' || key == line) {
+		break;
+	case PC_PL_SECTION:
+		line[pl.name + pl.name_len] = '\0';
+		begin_section(L, line + pl.name);
+		return "[x]"; /* inih only needs to know a section began */
+	case PC_PL_NOT_KEY:
 		error(L, L->line, "expected KEY = VALUE or [rule name]");
-		return "";
+		break;
+	case PC_PL_KEY:
+		line[pl.len] = '\0';
+		return line + pl.text;
+	case PC_PL_BLANK:
+	case PC_PL_COMMENT:
+		break;
 	}
-	return line;
+	return "";
 }
 
 static char *reader(char *str, int num, void *stream)
@@ -781,8 +831,16 @@ static void check_budget(struct loader *L)
 	unsigned long long total = 0, max = PC_ENTRIES_MAX;
 
 	for (size_t i = 0; i < n; i++) {
-		unsigned long long e = r[i].enabled ? pc_budget_entries(&r[i]) : 0;
+		unsigned long long e = pc_budget_entries(&r[i]);
 
+		if (!r[i].enabled) { /* counted, not built: could it ever be enabled? */
+			if (e > max)
+				pc_diag_add(L->diag, PC_DIAG_WARNING, L->file, r[i].line,
+					    "rule '%s' is disabled and expands to %llu index entries, "
+					    "more than the %llu a policy may have: it cannot be "
+					    "enabled", r[i].name, e, max);
+			continue;
+		}
 		total = total + e < total ? ULLONG_MAX : total + e;
 		if (e > max) {
 			error(L, r[i].line, "rule '%s' expands to %llu index entries (address pairs x "
@@ -823,6 +881,7 @@ static struct pc_policy *load(struct loader *L)
 		error(L, 0, "out of memory");
 	free(L->buf);
 	free(L->dir);
+	free_files(L);
 	if (pc_diag_errors(L->diag) == before && !(L->p->path = strdup(L->file)))
 		pc_diag_add(L->diag, PC_DIAG_ERROR, L->file, 0, "out of memory");
 	if (pc_diag_errors(L->diag) > before) {
@@ -844,7 +903,7 @@ struct pc_policy *pc_policy_load(const char *path, struct pc_diag *diag)
 	}
 	L.dir = strdup(dirname(copy));
 	free(copy);
-	L.f = pc_rdfile_open(path, PC_POLICY_FILE_MAX, READ_LINE_MAX);
+	L.f = pc_rdfile_open(path, PC_POLICY_FILE_MAX, PC_POLLINE_READ_MAX);
 	if (!L.f) {
 		char why[64];
 

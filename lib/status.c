@@ -65,6 +65,7 @@ static const struct field fields[] = {
 	F("fast-path-generation", T_U64, fast_generation),
 	F("conntrack-count", T_U64, conntrack_count),
 	F("conntrack-max", T_U64, conntrack_max),
+	F("log-write-errors", T_U64, log_write_errors),
 };
 #undef F
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))

@@ -60,6 +60,7 @@ struct pc_status {
 	uint64_t fast_generation; /* the generation the kernel's fast path accepts (0: none) */
 	uint64_t conntrack_count; /* /proc/sys/net/netfilter/nf_conntrack_count (0: unknown) */
 	uint64_t conntrack_max;   /* nf_conntrack_max (0: unknown) */
+	uint64_t log_write_errors;  /* verdict log lines not written (full disk, ...) */
 	struct pc_status_rule *rule;
 	size_t n_rule;
 	struct pc_status_queue *queue; /* one per queue, in queue order */

@@ -33,6 +33,7 @@ struct pc_vlog {
 	uint64_t due_ns;        /* when pending is reported */
 	uint64_t suppressed;    /* total */
 	uint64_t write_errors;
+	bool partial;           /* the file ends in a cut line that could not be removed */
 };
 
 static void put_hex2(struct pc_strbuf *b, const char *prefix, unsigned char c)
@@ -332,6 +333,49 @@ static const char *line_time(const struct pc_vlog *vl, char *buf, size_t len)
 	return timestamp(buf, len);
 }
 
+/* Takes back the last done bytes written to fd: the file's end is a line
+ * boundary again. Returns 0, or -1 (not a regular file, or raced). */
+static int unwrite(int fd, size_t done)
+{
+	off_t end = lseek(fd, 0, SEEK_CUR);
+	struct stat sb;
+
+	if (end < (off_t)done || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size != end)
+		return -1;
+	return ftruncate(fd, end - (off_t)done);
+}
+
+/* Writes a whole line (n bytes, its newline included) or nothing: a short
+ * write (a full disk) is cut back to the line boundary, so the next line
+ * never joins a partial one; where that fails the next write first ends the
+ * cut line. Every line not written whole counts as a write error. */
+static void put_line(struct pc_vlog *vl, const char *line, size_t n)
+{
+	size_t done = 0;
+	ssize_t got;
+
+	if (vl->partial) {
+		if (write(vl->fd, "\n", 1) != 1) {
+			vl->write_errors++;
+			return;
+		}
+		vl->partial = false;
+	}
+	while (done < n) {
+		got = write(vl->fd, line + done, n - done);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		done += (size_t)got;
+	}
+	if (done == n)
+		return;
+	vl->write_errors++;
+	if (done && unwrite(vl->fd, done) < 0)
+		vl->partial = true;
+}
+
 /* Hands a finished line (n bytes, room for one more) to the target. */
 static void emit(struct pc_vlog *vl, char *line, size_t n)
 {
@@ -347,8 +391,7 @@ static void emit(struct pc_vlog *vl, char *line, size_t n)
 		return;
 	}
 	line[n++] = '\n';
-	if (write(vl->fd, line, n) != (ssize_t)n)
-		vl->write_errors++;
+	put_line(vl, line, n);
 }
 
 static void report_suppressed(struct pc_vlog *vl)

@@ -95,7 +95,9 @@ uint64_t pc_vlog_deadline(const struct pc_vlog *vl);
 
 /* Lines suppressed since the log was opened. */
 uint64_t pc_vlog_suppressed_total(const struct pc_vlog *vl);
-/* Lines that could not be written (target error). */
+/* Lines that could not be written whole (target error, full disk). A line
+ * is written whole or not at all: a short write is cut back to the line
+ * boundary. */
 uint64_t pc_vlog_write_errors(const struct pc_vlog *vl);
 
 #endif

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test suite: build with warnings as errors, unit tests, unit tests again
-# under ASan+UBSan, CLI tests, end-to-end tests in network namespaces, the
-# system test (the Debian package under systemd in a container). Every
+# under ASan+UBSan (gcc, then everything built by clang), the fuzz targets for
+# FUZZ_SECONDS (30) each, CLI tests, end-to-end and fault tests in network
+# namespaces, the system test (the Debian package under systemd in a
+# container). Every
 # part runs even when one before it failed (a build failure stops it); the
 # last line counts the whole suite: "N passed, N failed" (test programs,
 # CLI test scripts and end-to-end tests), and the exit status is 1 when
@@ -61,6 +63,37 @@ cmake --build build-asan -j"$jobs" || die "build (asan) failed"
 ctest_in build-asan "unit tests (asan)" ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
+step "everything built by clang, unit and CLI tests under ASan + UBSan"
+# clang's UBSan checks what gcc's does not (pointer arithmetic on NULL, for one).
+CC=clang cmake -S . -B build-clang -DPC_WERROR=ON -DPC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build-clang -j"$jobs"
+(cd build-clang && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure)
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	bash tests/cli/run.sh build-clang
+
+step "fuzz targets (libFuzzer, clang, ASan + UBSan), ${FUZZ_SECONDS:-30} s each"
+FUZZ_SECONDS=${FUZZ_SECONDS:-30} bash fuzz/run.sh
+
+step "everything built by clang, unit and CLI tests under ASan + UBSan"
+# clang's UBSan checks what gcc's does not (pointer arithmetic on NULL, for one).
+if CC=clang cmake -S . -B build-clang -DPC_WERROR=ON -DPC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
+	>/dev/null && cmake --build build-clang -j"$jobs"; then
+	ctest_in build-clang "unit tests (clang)" ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	rc=0
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		bash tests/cli/run.sh build-clang || rc=$?
+	if [ "$rc" -eq 0 ]; then count "CLI tests (clang)" 1 0; else count "CLI tests (clang)" 0 1; fi
+else
+	count "build (clang)" 0 1
+fi
+
+step "fuzz targets (libFuzzer, clang, ASan + UBSan), ${FUZZ_SECONDS:-30} s each"
+rc=0
+FUZZ_SECONDS=${FUZZ_SECONDS:-30} bash fuzz/run.sh || rc=$?
+if [ "$rc" -eq 0 ]; then count "fuzz" 1 0; else count "fuzz" 0 1; fi
+
 step "CLI tests"
 for t in tests/cli/run.sh tests/cli/test_*.sh; do
 	echo "--- $t"
@@ -76,6 +109,9 @@ done
 step "end-to-end tests (network namespaces)"
 e2e build
 
+step "fault tests (network namespaces)"
+bash tests/faults/run.sh build
+
 step "multi-queue daemon under ASan and TSan"
 e2e build-asan multiqueue
 if cmake -S . -B build-tsan -DPC_WERROR=ON -DPC_TSAN=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null &&
@@ -85,6 +121,15 @@ if cmake -S . -B build-tsan -DPC_WERROR=ON -DPC_TSAN=ON -DCMAKE_BUILD_TYPE=Debug
 else
 	count "build (tsan)" 0 1
 fi
+
+step "fault tests (network namespaces)"
+rc=0
+bash tests/faults/run.sh build || rc=$?
+case $rc in
+0) count "fault tests" 1 0 ;;
+77) count "fault tests" 0 0 1 ;;
+*) count "fault tests" 0 1 ;;
+esac
 
 step "system test: the Debian package under systemd (tests/system)"
 rc=0

@@ -80,6 +80,8 @@ static void print_counters(const struct pc_status *st)
 	printf("bad messages:   %" PRIu64 " (netlink messages that could not be used)\n",
 	       st->bad_messages);
 	printf("log suppressed: %" PRIu64 " verdict lines over the log-rate\n", st->log_suppressed);
+	printf("log errors:     %" PRIu64 " verdict lines not written (full disk?)\n",
+	       st->log_write_errors);
 }
 
 /* stateful = yes: what the packets the daemon saw were, and the kernel's side. */

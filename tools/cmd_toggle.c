@@ -1,9 +1,15 @@
 /* cmd_toggle.c - portcullis enable|disable: switch rules on or off in the
  * policy file, then have the running daemon apply it.
  *
- * The edited text must load before it replaces the file; it is written to a
- * temporary file in the same directory with the mode and owner of the old
- * one, fsynced and renamed over it, and the directory is fsynced. */
+ * The edited text must load before it replaces the file; it is written to an
+ * unnamed file (O_TMPFILE) in the same directory with the mode and owner of
+ * the old one, fsynced, given a temporary name ".NAME.XXXXXX" and at once
+ * renamed over the policy, and the directory is fsynced. An edit killed in
+ * between leaves that name behind: the next edit, holding the edit lock (no
+ * other edit is under way), removes every such file. Where O_TMPFILE is not
+ * supported, the temporary file is named from the start (mkostemp). */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -13,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,13 +28,14 @@
 #include "confedit.h"
 #include "daemonctl.h"
 #include "diag.h"
+#include "budget.h"
 #include "fdio.h"
 #include "index.h"
 #include "lockout.h"
 #include "shadow.h"
 
-#define MAX_POLICY_BYTES (64u << 20)
 #define MAX_SUGGEST 5
+#define TEMP_SUFFIX 6 /* the XXXXXX of ".NAME.XXXXXX" */
 
 struct toggle {
 	const char *verb;      /* "enable" or "disable" */
@@ -79,7 +87,7 @@ static int read_policy(struct toggle *t)
 
 	if (fd < 0)
 		goto fail;
-	if (!S_ISREG(t->sb.st_mode) || (size_t)t->sb.st_size > MAX_POLICY_BYTES) {
+	if (!S_ISREG(t->sb.st_mode) || (uint64_t)t->sb.st_size > PC_POLICY_FILE_MAX) {
 		errno = S_ISREG(t->sb.st_mode) ? EFBIG : EINVAL;
 		goto fail;
 	}
@@ -258,23 +266,106 @@ static int sync_dir(const char *dir)
 	return rc;
 }
 
+/* Is entry one of our temporary names for the policy base, ".BASE.XXXXXX"? */
+static bool temp_name(const char *base, const char *entry)
+{
+	size_t n = strlen(base);
+	const char *x = entry + n + 2;
+
+	if (entry[0] != '.' || strncmp(entry + 1, base, n) || entry[n + 1] != '.' ||
+	    strlen(x) != TEMP_SUFFIX)
+		return false;
+	while (*x && isalnum((unsigned char)*x))
+		x++;
+	return !*x;
+}
+
+/* Removes the temporary files killed edits left beside the policy. Call it
+ * only holding the edit lock: then no other edit is using one. */
+static void sweep_temps(const struct toggle *t, const char *dir, const char *base)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	struct stat sb;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (temp_name(base, de->d_name) &&
+		    fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(sb.st_mode) && sb.st_uid == geteuid() &&
+		    unlinkat(dirfd(d), de->d_name, 0) < 0)
+			fprintf(stderr, "portcullis %s: warning: cannot remove %s/%s: %s\n", t->verb, dir,
+				de->d_name, strerror(errno));
+	closedir(d);
+}
+
+/* A fresh temporary name for the policy: *tmp, "DIR/.BASE.XXXXXX" (malloc'd).
+ * Returns 0, or -1 with errno. */
+static int temp_path(const char *dir, const char *base, char **tmp)
+{
+	static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char r[TEMP_SUFFIX];
+	char x[TEMP_SUFFIX + 1];
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return -1;
+	for (size_t i = 0; i < TEMP_SUFFIX; i++)
+		x[i] = chars[r[i] % (sizeof(chars) - 1)];
+	x[TEMP_SUFFIX] = '\0';
+	if (asprintf(tmp, "%s/.%s.%s", dir, base, x) < 0) {
+		*tmp = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* A file to write the new policy into: unnamed when the file system can
+ * (*tmp NULL), else named *tmp. Returns its fd, or -1 with errno. */
+static int open_temp(const char *dir, const char *base, char **tmp)
+{
+	int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+
+	*tmp = NULL;
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd;
+	if (asprintf(tmp, "%s/.%s.XXXXXX", dir, base) < 0) {
+		*tmp = NULL;
+		return -1;
+	}
+	return mkostemp(*tmp, O_CLOEXEC);
+}
+
+/* Gives the unnamed file fd a temporary name, *tmp. Returns 0, or -1 with errno. */
+static int name_temp(int fd, const char *dir, const char *base, char **tmp)
+{
+	char proc[64];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	for (int tries = 0; tries < 100; tries++) {
+		if (temp_path(dir, base, tmp) < 0)
+			return -1;
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, *tmp, AT_SYMLINK_FOLLOW) == 0)
+			return 0;
+		free(*tmp);
+		*tmp = NULL;
+		if (errno != EEXIST)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
 /* Replaces the policy file with text, atomically. Returns 0, or -1 (reported). */
 static int replace_file(struct toggle *t, const char *text, size_t len)
 {
 	char *copy = strdup(t->path), *tmp = NULL;
-	const char *dir = copy ? dirname(copy) : NULL;
+	const char *dir = copy ? dirname(copy) : NULL, *base = strrchr(t->path, '/') + 1;
 	const char *what = "cannot write";
 	int fd = -1, rc = -1;
 
-	if (!dir || asprintf(&tmp, "%s/.%s.XXXXXX", dir, strrchr(t->path, '/') + 1) < 0) {
-		tmp = NULL;
+	if (!dir || (fd = open_temp(dir, base, &tmp)) < 0)
 		goto out;
-	}
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
 	if (pc_write_all(fd, text, len) < 0)
 		goto out;
 	what = "cannot keep the mode and owner of";
@@ -283,21 +374,23 @@ static int replace_file(struct toggle *t, const char *text, size_t len)
 	what = "cannot write";
 	if (fsync(fd) < 0)
 		goto out;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto out;
-	}
-	fd = -1;
 	if (changed_meanwhile(t)) {
 		fprintf(stderr, "portcullis %s: %s was changed by someone else meanwhile; it is "
 				"left as they wrote it: try again\n", t->verb, t->path);
 		what = NULL;
 		goto out;
 	}
+	if (!tmp && name_temp(fd, dir, base, &tmp) < 0)
+		goto out;
 	if (rename(tmp, t->path) < 0)
 		goto out;
 	free(tmp);
 	tmp = NULL;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto out;
+	}
+	fd = -1;
 	if (sync_dir(dir) < 0)
 		fprintf(stderr, "portcullis %s: warning: cannot sync %s: %s\n", t->verb, dir,
 			strerror(errno));
@@ -518,6 +611,19 @@ static int apply(const struct toggle *t)
 	return rc;
 }
 
+/* Removes what killed edits left beside the policy (we hold the lock).
+ * Returns 0, or -1 with errno (out of memory). */
+static int sweep_dir(const struct toggle *t)
+{
+	char *copy = strdup(t->path);
+
+	if (!copy)
+		return -1;
+	sweep_temps(t, dirname(copy), strrchr(t->path, '/') + 1);
+	free(copy);
+	return 0;
+}
+
 static int run(struct toggle *t, char **names, int n)
 {
 	char *text = NULL;
@@ -526,6 +632,10 @@ static int run(struct toggle *t, char **names, int n)
 
 	if (read_policy(t) < 0)
 		return 1;
+	if (sweep_dir(t) < 0) {
+		perror("portcullis");
+		return 1;
+	}
 	if (!(t->e = pc_confedit_new(t->text, t->len))) {
 		fprintf(stderr, "portcullis %s: %s: %s\n", t->verb, t->path,
 			errno == EINVAL ? "the file holds a NUL byte" : strerror(errno));

@@ -79,6 +79,24 @@ same_text "explain -v: the packet, its verdict, the runner-up and the settling f
 echo 'in udp 192.0.2.10 192.0.2.1 5000 5000' >"$tmp/one"
 expect_rc "explain -v: default" 0 "$pc" explain -v -c policy.conf <"$tmp/one"
 
+# a TYPE/CODE in the TYPE field was taken as TYPE, its /CODE dropped
+echo 'in icmp 192.0.2.10 192.0.2.1 3/4 0' >"$tmp/one"
+expect_rc "explain: TYPE/CODE in the TYPE field is refused" 1 "$pc" explain -c policy.conf <"$tmp/one"
+has "explain: the message names the TYPE field" "$tmp/err" "stdin:1: ICMP type: '3/4' is not one ICMP type"
+echo 'in icmp 192.0.2.10 192.0.2.1 3 256' >"$tmp/one"
+expect_rc "explain: bad CODE is refused" 1 "$pc" explain -c policy.conf <"$tmp/one"
+has "explain: the message names the CODE field" "$tmp/err" "stdin:1: ICMP code:"
+echo 'in tcp 192.0.2.10 192.0.2.1 51000 x' >"$tmp/one"
+expect_rc "explain: bad DPORT is refused" 1 "$pc" explain -c policy.conf <"$tmp/one"
+has "explain: the message names the DPORT field" "$tmp/err" "stdin:1: destination port:"
+
+# a one-rule policy: the index has no record vector (clang UBSan caught
+# pointer arithmetic on NULL in rec_parent)
+printf '[A]\naction = deny\nremote-address = 192.0.2.1\n' >"$tmp/one.conf"
+echo 'in tcp 192.0.2.1 198.51.100.2 51000 22' >"$tmp/one"
+expect_rc "explain: one-rule policy" 0 "$pc" explain -c "$tmp/one.conf" <"$tmp/one"
+has "explain: one-rule policy decides by its rule" "$tmp/out" "deny	A"
+
 expect_rc "unknown subcommand exits 2" 2 "$pc" frobnicate
 has "unknown subcommand: says which" "$tmp/err" "portcullis: unknown subcommand 'frobnicate'"
 finish

@@ -82,6 +82,47 @@ is_state "SSH Server still on" "$conf" "SSH Server" on
 expect_rc "enable DNS Client again: exit 0" 0 "$pc" enable -c "$conf" "DNS Client"
 same "back to the original, byte for byte" "$tmp/orig.conf" "$conf"
 
+# What a killed edit leaves (".NAME.XXXXXX") goes with the next edit; other files stay.
+touch "$tmp/a/.portcullis.conf.AbC123" "$tmp/a/.portcullis.conf.keep" "$tmp/a/.other.conf.AbC123"
+expect_rc "disable with stale temporary files beside: exit 0" 0 "$pc" disable -c "$conf" "DNS Client"
+[ ! -e "$tmp/a/.portcullis.conf.AbC123" ] && ok "a killed edit's temporary file is removed" ||
+	bad "a killed edit's temporary file is removed" "$(ls -A "$tmp/a")"
+[ -e "$tmp/a/.portcullis.conf.keep" ] && [ -e "$tmp/a/.other.conf.AbC123" ] &&
+	ok "files of other names stay" || bad "files of other names stay" "$(ls -A "$tmp/a")"
+rm -f "$tmp/a/.portcullis.conf.keep" "$tmp/a/.other.conf.AbC123"
+cp -p "$tmp/orig.conf" "$conf"
+
+# One size limit for the daemon and the editor (256 MiB): a 65 MiB policy
+# (comments) was refused by enable/disable only.
+cp -p "$conf" "$tmp/a/big.conf"
+yes '# padding padding padding padding padding padding padding padding padding' |
+	head -c $((65 << 20)) >>"$tmp/a/big.conf"
+echo >>"$tmp/a/big.conf"
+expect_rc "a 65 MiB policy checks" 0 "$pc" check -c "$tmp/a/big.conf"
+expect_rc "a 65 MiB policy can be edited" 0 "$pc" disable --force -c "$tmp/a/big.conf" "SSH Server"
+is_state "and is" "$tmp/a/big.conf" "SSH Server" off
+rm -f "$tmp/a/big.conf"
+
+# SIGKILL at random points of 100 edits: the policy always loads, and once
+# an edit runs to its end no temporary file is left.
+broke=0 seen=0
+for i in $(seq 100); do
+	if ((i % 2)); then verb=disable; else verb=enable; fi
+	"$pc" "$verb" -c "$conf" "DNS Client" >/dev/null 2>&1 &
+	p=$!
+	sleep "0.00$((RANDOM % 10))$((RANDOM % 10))"
+	kill -KILL "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	"$pc" check -c "$conf" >/dev/null 2>&1 || broke=$((broke + 1))
+	ls -A "$tmp/a" | grep -q '^\.portcullis\.conf\.' && seen=$((seen + 1))
+done
+[ "$broke" -eq 0 ] && ok "100 killed edits: the policy always loads" ||
+	bad "100 killed edits: the policy always loads" "$broke times it did not"
+expect_rc "an edit after the killed ones: exit 0" 0 "$pc" enable -c "$conf" "DNS Client"
+[ "$(ls -A "$tmp/a")" = portcullis.conf ] && ok "no temporary file left after killed edits ($seen of 100 left one until the next)" ||
+	bad "no temporary file left after killed edits" "$(ls -A "$tmp/a")"
+cp -p "$tmp/orig.conf" "$conf"
+
 expect_rc "several names" 0 "$pc" enable -c "$conf" "HTTP Server" "HTTPS Server" "SSH Server"
 has "both changed" "$tmp/out" "changed HTTP Server, HTTPS Server;"
 has "the third already was" "$tmp/out" "SSH Server: already enabled"

@@ -45,4 +45,12 @@ rc=$?
 pc_check "a symlinked log file: portcullisd refuses to start (exit 1)" test "$rc" -eq 1
 pc_check "and says it cannot open the log file" grep -q 'cannot open the log file' "$PC_TMP/p2.out"
 pc_check "the symlink's target is untouched" test "$(cat "$PC_TMP/victim")" = "keep me"
+
+# A pid file that cannot be written (its directory is a file): status and
+# enable/disable could not find the daemon, so it must not run.
+sed "s|^pid-file = .*|pid-file = $PC_TMP/victim/portcullisd.pid|" "$policy" >"$PC_TMP/p3.conf"
+pc_s timeout 10 "$PORTCULLISD" -c "$PC_TMP/p3.conf" -f >"$PC_TMP/p3.out" 2>&1
+rc=$?
+pc_check "an unwritable pid file: portcullisd refuses to start (exit 1)" test "$rc" -eq 1
+pc_check "and says why" grep -q 'not starting: cannot write the pid file' "$PC_TMP/p3.out"
 pc_finish

@@ -359,6 +359,42 @@ START_TEST(random_switches_agree_with_loader)
 }
 END_TEST
 
+/* The loader skips \v, \f and \r before a line as well as blanks: the
+ * editor took "\f[B]" for a key line of A, switched B for A and reported
+ * success. Every space byte before a header, and before an enabled line. */
+START_TEST(space_bytes_before_lines)
+{
+	static const char *const sp[] = { "\f", "\v", "\r", " \f\t", "\v\r " };
+	char text[512];
+
+	for (size_t i = 0; i < sizeof(sp) / sizeof(sp[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "[A]\naction = permit\nprotocol = tcp\nlocal-port = 22\n"
+			 "%s[B]\naction = permit\nprotocol = tcp\nlocal-port = 80\n%senabled = no\n",
+			 sp[i], sp[i]);
+		ck_assert(loaded_enabled(text, "A"));
+		ck_assert(!loaded_enabled(text, "B"));
+
+		char *off = apply1(text, "A", false);
+		ck_assert_msg(!loaded_enabled(off, "A"), "space %zu: disable A left A on", i);
+		ck_assert_msg(!loaded_enabled(off, "B"), "space %zu: disable A switched B", i);
+		char *on = apply1(text, "B", true);
+		ck_assert_msg(loaded_enabled(on, "B"), "space %zu: enable B left B off", i);
+		ck_assert_msg(loaded_enabled(on, "A"), "space %zu: enable B switched A", i);
+		free(off);
+		free(on);
+
+		struct pc_confedit *e = pc_confedit_new(text, strlen(text));
+		ck_assert_ptr_nonnull(e);
+		ck_assert_uint_eq(pc_confedit_count(e), 2);
+		ck_assert_str_eq(pc_confedit_name(e, 1), "B");
+		ck_assert_int_eq(pc_confedit_state(e, 0), 1);
+		ck_assert_int_eq(pc_confedit_state(e, 1), 0);
+		pc_confedit_free(e);
+	}
+}
+END_TEST
+
 static Suite *confedit_suite(void)
 {
 	Suite *s = suite_create("confedit");
@@ -375,6 +411,7 @@ static Suite *confedit_suite(void)
 	tcase_add_test(tc, names_and_states);
 	tcase_add_test(tc, nul_byte_refused);
 	tcase_add_test(tc, random_switches_agree_with_loader);
+	tcase_add_test(tc, space_bytes_before_lines);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -22,6 +22,8 @@
 
 #include "addr.h"
 #include "helper_fixture.h"
+#include "helper_pkt.h"
+#include "helper_policy.h"
 #include "helper_randpol.h"
 #include "index.h"
 #include "lpm.h"
@@ -732,6 +734,26 @@ START_TEST(test_half_mix)
 }
 END_TEST
 
+/* A policy of one rule with a remote address: an index without records
+ * (rec_parent did pointer arithmetic on the NULL record vector; clang's
+ * UBSan build aborted on it). */
+START_TEST(test_one_rule)
+{
+	struct pc_policy *p = pc_test_load("[A]\naction = deny\nremote-address = 192.0.2.1\n",
+					   "one.conf");
+	struct pc_index *ix = pc_index_new(p);
+	struct pc_pkt in = pc_test_pkt(6, "192.0.2.1", "198.51.100.2", PC_PKT_PORTS, 51000, 22, 0);
+	struct pc_pkt off = pc_test_pkt(6, "192.0.2.2", "198.51.100.2", PC_PKT_PORTS, 51000, 22, 0);
+
+	in.dir = off.dir = PC_DIR_IN;
+	ck_assert_msg(ix != NULL, "pc_index_new: %s", strerror(errno));
+	ck_assert_int_eq(pc_index_lookup(ix, &in), 0);
+	ck_assert_int_eq(pc_index_lookup(ix, &off), -1);
+	pc_index_free(ix);
+	pc_policy_free(p);
+}
+END_TEST
+
 static Suite *edge_suite(void)
 {
 	Suite *s = suite_create("index_edge");
@@ -740,6 +762,7 @@ static Suite *edge_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, test_edge_policies, 0, NROWS);
 	tcase_add_test(tc, test_one_field);
+	tcase_add_test(tc, test_one_rule);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("half");
 	tcase_set_timeout(tc, 300);

@@ -223,7 +223,7 @@ START_TEST(escaped_names_round_trip)
 {
 	static const char *const names[] = {
 		"Say \"hi\"", "back\\slash", "tab\there", "nl\nand\rcr", "del\x7f", "\x01",
-		"\xc3\x9c" "berwachung", "=\" rule=\"x\" dir=out", "{\"verdict\":1}", "-x", "(malformed)",
+		("\xc3\x9c" "berwachung"), "=\" rule=\"x\" dir=out", "{\"verdict\":1}", "-x", "(malformed)",
 		"a b  c ", "\\x41",
 	};
 	struct pc_pkt p = pc_test_pkt(6, "203.0.113.9", "198.51.100.2", PC_PKT_PORTS, 1, 2, 3);

@@ -50,6 +50,7 @@ static struct pc_status sample(void)
 		.packets = 1001, .permitted = 700, .denied = 301, .malformed = 11, .forwarded = 12,
 		.default_hits = 13, .enobufs = 14, .queue_dropped = 15, .user_dropped = 16,
 		.verdict_errors = 19, .bad_messages = 21, .log_suppressed = 20,
+		.log_write_errors = 23,
 		.rule = rules, .n_rule = sizeof(rules) / sizeof(rules[0]),
 		.queue = queues, .n_queue = sizeof(queues) / sizeof(queues[0]),
 	};
@@ -90,6 +91,7 @@ static void check_equal(const struct pc_status *a, const struct pc_status *b)
 	ck_assert_uint_eq(a->verdict_errors, b->verdict_errors);
 	ck_assert_uint_eq(a->bad_messages, b->bad_messages);
 	ck_assert_uint_eq(a->log_suppressed, b->log_suppressed);
+	ck_assert_uint_eq(a->log_write_errors, b->log_write_errors);
 	ck_assert_uint_eq(a->n_rule, b->n_rule);
 	for (size_t i = 0; i < a->n_rule; i++) {
 		ck_assert_str_eq(a->rule[i].name, b->rule[i].name);

@@ -1,15 +1,19 @@
 /* test_vlog.c - verdict log lines (text and JSON) and the rate limiter */
 #include <check.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "helper_fixture.h"
 #include "helper_pkt.h"
+#include "logread.h"
 #include "vlog.h"
 
 #define SEC 1000000000ull
@@ -326,6 +330,62 @@ START_TEST(test_file_target_reopen)
 }
 END_TEST
 
+/* A full disk (here: RLIMIT_FSIZE, which makes writes short the same way)
+ * must never leave a partial line for the next one to join: every line of
+ * the file parses, the lost ones are counted, logging resumes with room. */
+START_TEST(test_file_full_keeps_lines_whole)
+{
+	char path[PATH_MAX], err[128];
+	struct pc_vlog_cfg cfg = { .target = PC_LOGT_FILE, .file = path, .format = _i ? PC_LOGF_JSON
+										     : PC_LOGF_TEXT,
+				   .rate = 1000000 };
+	struct pc_pkt p = pc_test_pkt(6, "203.0.113.9", "198.51.100.2", PC_PKT_PORTS, 51234, 23, 60);
+	struct pc_vlog_rec r = { .verdict = PC_DENY, .rule = "Deny TCP", .dir = PC_DIR_IN, .pkt = &p };
+	struct rlimit old, lim;
+	struct pc_vlog *vl;
+	size_t lines = 0;
+
+	pc_test_path(_i ? "full.json" : "full.log", path, sizeof(path));
+	ck_assert(signal(SIGXFSZ, SIG_IGN) != SIG_ERR);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	vl = pc_vlog_new(&cfg);
+	ck_assert_ptr_nonnull(vl);
+	lim = old;
+	lim.rlim_cur = 1000; /* no line is 1000 bytes: one is cut */
+	/* no ck_assert while the limit holds: check's own messages go to a file */
+	int limited = setrlimit(RLIMIT_FSIZE, &lim), admitted = 0;
+	for (int i = 0; i < 40; i++) {
+		admitted += pc_vlog_admit(vl, SEC);
+		pc_vlog_write(vl, &r);
+	}
+	int restored = setrlimit(RLIMIT_FSIZE, &old); /* space returns */
+	ck_assert_int_eq(limited, 0);
+	ck_assert_int_eq(restored, 0);
+	ck_assert_int_eq(admitted, 40);
+	uint64_t errors = pc_vlog_write_errors(vl);
+	ck_assert_uint_gt(errors, 0);
+	ck_assert_uint_lt(errors, 40);
+	for (int i = 0; i < 5; i++) {
+		ck_assert(pc_vlog_admit(vl, SEC));
+		pc_vlog_write(vl, &r);
+	}
+	ck_assert_uint_eq(pc_vlog_write_errors(vl), errors);
+	pc_vlog_free(vl);
+
+	const char *text = pc_test_slurp(path);
+	for (const char *l = text; *l; lines++) {
+		const char *nl = strchr(l, '\n');
+		struct pc_logrec rec;
+
+		ck_assert_msg(nl != NULL, "the file ends in a partial line: '%s'", l);
+		ck_assert_msg(pc_logread_parse(l, (size_t)(nl - l), 0, &rec, err, sizeof(err)) == 0,
+			      "line %zu: %s: '%.*s'", lines + 1, err, (int)(nl - l), l);
+		l = nl + 1;
+	}
+	ck_assert_uint_eq(lines, 40 - errors + 5);
+}
+END_TEST
+
 START_TEST(test_file_target_json_and_errors)
 {
 	char path[PATH_MAX];
@@ -388,6 +448,7 @@ static Suite *vlog_suite(void)
 	tcase_add_checked_fixture(tc, pc_test_dir_make, NULL);
 	tcase_add_test(tc, test_file_target_reopen);
 	tcase_add_test(tc, test_file_target_json_and_errors);
+	tcase_add_loop_test(tc, test_file_full_keeps_lines_whole, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

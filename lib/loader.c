@@ -627,6 +627,18 @@ static bool valid_name(const char *name)
 	return *name && !*c;
 }
 
+/* Names the verdict log gives no rule: the default, and packets dropped
+ * before any rule is looked at. */
+static bool reserved_name(const char *name)
+{
+	static const char *const reserved[] = { "-", "(invalid)", "(malformed)" };
+
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (!strcmp(name, reserved[i]))
+			return true;
+	return false;
+}
+
 static void begin_section(struct loader *L, const char *name)
 {
 	end_section(L);
@@ -642,6 +654,11 @@ static void begin_section(struct loader *L, const char *name)
 	}
 	if (!valid_name(name)) {
 		error(L, L->line, "invalid rule name '%s' (printable, without \" \\ [ ])", name);
+		return;
+	}
+	if (reserved_name(name)) {
+		error(L, L->line, "rule name '%s' is reserved: the verdict log uses it for verdicts "
+				  "no rule gave", name);
 		return;
 	}
 	size_t prev = SIZE_MAX;

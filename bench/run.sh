@@ -22,7 +22,7 @@ machine() {
 }
 
 log=$(mktemp /tmp/pc-bench-build.XXXXXX) || exit 1
-if ! { cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+if ! { cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPC_BENCH=ON &&
 	cmake --build "$BUILD_DIR" -j"$(nproc)" --target bench_classify portcullis-cli portcullisd \
 		nfq_floor udp_flood reload_timer; } >"$log" 2>&1; then
 	tail -n 30 "$log" >&2

@@ -31,6 +31,10 @@
 enum rkey { K_ENABLED, K_ACTION, K_PROTO, K_DIR, K_LOCAL, K_REMOTE, K_LPORT, K_RPORT,
 	    K_ICMP, K_LOG, K_DESC, K_RULE_MAX };
 
+/* The keys a section can have: rule keys or settings, each a bit of seen. */
+#define SECTION_KEYS_MAX 32
+_Static_assert(K_RULE_MAX <= SECTION_KEYS_MAX, "a rule key past the seen bits");
+
 /* An address file, read once for every rule that names it. */
 struct addr_file {
 	char *path;          /* resolved */
@@ -59,7 +63,7 @@ struct loader {
 	bool settings_seen;
 	struct pc_rule r;      /* the rule being read; its memory is the policy's */
 	uint32_t seen;         /* keys seen in this section, by index */
-	int key_line[K_RULE_MAX];
+	int key_line[SECTION_KEYS_MAX]; /* a rule's or the settings' */
 	char icmp_raw[MAX_LINE + 1]; /* icmp-type waits for the protocol */
 	struct addr_file *files;     /* read so far, shared by the rules */
 	size_t n_files, files_cap;
@@ -444,6 +448,7 @@ static int set_log_target(struct pc_settings *s, const char *val, char *err, siz
 enum skey { S_DEFAULT, S_QUEUE, S_FAIL, S_LOG, S_LOG_TARGET, S_LOG_FORMAT, S_LOG_RATE,
 	    S_PID_FILE, S_STATUS_FILE, S_STATEFUL, S_MARK_MASK, S_SSH_PORT, S_ALLOW_EMPTY,
 	    S_MAX };
+_Static_assert(S_MAX <= SECTION_KEYS_MAX, "a setting past the seen bits");
 
 static const char *const setting_names[S_MAX] = {
 	[S_DEFAULT] = "default",       [S_QUEUE] = "queue",

@@ -35,9 +35,10 @@ pc_install_promtool() {
 	command -v promtool >/dev/null && return 0
 	[ -x "$PC_PROMTOOL_DIR/promtool" ] && return 0
 	echo "extracting promtool from the prometheus package into $PC_PROMTOOL_DIR"
+	# readable: apt downloads as its _apt user
 	tmp=$(mktemp -d /tmp/pc-promtool.XXXXXX) && chmod 755 "$tmp" || return 1
-	# (readable: apt downloads as its _apt user)
-	if (cd "$tmp" && apt-get download prometheus >/dev/null) &&
+	if (cd "$tmp" && { apt-get download prometheus >/dev/null ||
+		{ apt-get update >/dev/null && apt-get download prometheus >/dev/null; }; }) &&
 		dpkg-deb --fsys-tarfile "$tmp"/prometheus_*.deb | tar -x -C "$tmp" ./usr/bin/promtool &&
 		mkdir -p "$PC_PROMTOOL_DIR" && mv "$tmp/usr/bin/promtool" "$PC_PROMTOOL_DIR/promtool"; then
 		rm -rf "$tmp"

@@ -357,8 +357,8 @@ static int parse_opts(int argc, char **argv, struct log_opts *o)
 				     argv[optind + 1]);
 	o->path = optind < argc ? argv[optind] : NULL;
 	if (o->journal && o->path)
-		return pc_cli_misuse(&pc_log_cli, "--journal reads the journal: no FILE ('%s') with it",
-				     o->path);
+		return pc_cli_misuse(&pc_log_cli, "--journal reads the journal: no FILE ('%s') "
+				     "with it", o->path);
 	if (o->follow && !o->journal && (!o->path || !strcmp(o->path, "-")))
 		return pc_cli_misuse(&pc_log_cli, "--follow needs a FILE or --journal (a pipe is "
 				     "read as it comes anyway)");
@@ -376,7 +376,8 @@ static int setup_summary(struct summary *s)
 static void source_cfg(const struct log_opts *o, struct pc_logsrc_cfg *cfg)
 {
 	*cfg = (struct pc_logsrc_cfg){
-		.kind = o->journal ? PC_LOGSRC_JOURNAL : o->follow ? PC_LOGSRC_FOLLOW : PC_LOGSRC_FILE,
+		.kind = o->journal ? PC_LOGSRC_JOURNAL
+			: o->follow ? PC_LOGSRC_FOLLOW : PC_LOGSRC_FILE,
 		.path = o->path, .follow = o->follow, .since_set = o->since_set, .since = o->since,
 	};
 }

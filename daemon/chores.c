@@ -184,3 +184,8 @@ int pc_chores_metrics_error(struct pc_chores *c)
 {
 	return atomic_load(&c->metrics_err);
 }
+
+void pc_chores_metrics_forget(struct pc_chores *c)
+{
+	atomic_store(&c->metrics_err, 0);
+}

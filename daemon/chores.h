@@ -32,5 +32,7 @@ int pc_chores_free_table(struct pc_chores *c, struct pc_table *t);
 int pc_chores_status_error(struct pc_chores *c);
 /* The errno of the last metrics write done, or 0 when it worked. */
 int pc_chores_metrics_error(struct pc_chores *c);
+/* Forgets that error (the metrics file moved). */
+void pc_chores_metrics_forget(struct pc_chores *c);
 
 #endif

@@ -94,6 +94,8 @@ void pc_daemon_write_status(struct pc_daemon *d, bool running);
  * the last write); through the chores thread when there is one. A failure
  * is logged when it starts or changes, and so is the recovery. */
 void pc_daemon_write_metrics(struct pc_daemon *d, bool running);
+/* report.c: logs what the chores thread's metrics writes met, as above. */
+void pc_daemon_metrics_errors(struct pc_daemon *d);
 /* report.c: the metrics file is path from now on (NULL: none); a file
  * written under another path is removed. */
 void pc_daemon_metrics_file(struct pc_daemon *d, const char *path);

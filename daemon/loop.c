@@ -60,6 +60,7 @@ static void run_timers(struct pc_daemon *d, uint64_t now)
 		pc_log_warn("cannot write %s", d->status_file);
 	}
 	worker_errors(d, now);
+	pc_daemon_metrics_errors(d);
 	pc_fastpath_retry(&d->fast, now);
 	pc_vlock_tick(&d->vlog, now);
 	if (d->watchdog_ns && now >= d->watchdog_next) {

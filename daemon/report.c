@@ -196,8 +196,6 @@ void pc_daemon_write_metrics(struct pc_daemon *d, bool running)
 
 	if (!d->metrics_file)
 		return;
-	if (d->chores)
-		metrics_result(d, pc_chores_metrics_error(d->chores));
 	if (snapshot(d, &st, running) < 0) {
 		metrics_result(d, errno);
 		return;
@@ -212,6 +210,12 @@ void pc_daemon_write_metrics(struct pc_daemon *d, bool running)
 	metrics_result(d, err);
 	free(st.rule);
 	free(st.queue);
+}
+
+void pc_daemon_metrics_errors(struct pc_daemon *d)
+{
+	if (d->metrics_file && d->chores)
+		metrics_result(d, pc_chores_metrics_error(d->chores));
 }
 
 void pc_daemon_metrics_file(struct pc_daemon *d, const char *path)
@@ -236,5 +240,7 @@ void pc_daemon_metrics_file(struct pc_daemon *d, const char *path)
 	free(d->metrics_file);
 	d->metrics_file = copy;
 	d->metrics_err = 0;
+	if (d->chores)
+		pc_chores_metrics_forget(d->chores);
 	d->metrics_next = 0; /* at once */
 }

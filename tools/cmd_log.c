@@ -35,8 +35,8 @@ static const struct pc_cli_opt opts[] = {
 };
 
 const struct pc_cli_cmd pc_log_cli = {
-	"log", "[FILE|-|--journal] [--follow] [--rule NAME] [--verdict permit|deny]\n"
-	"                      [--since TIME] [--summary]",
+	"log",
+	"[FILE|-|--journal] [-f] [--rule NAME] [--verdict permit|deny] [--since TIME] [--summary]",
 	"Filter or summarize verdict log lines.\n"
 	"The lines of portcullisd (text or JSON) from FILE, stdin or the journal:\n"
 	"  portcullis log --journal --verdict deny\n"

@@ -52,8 +52,7 @@ done
 	ok "no subcommand portcullis -h does not list (besides -h, --help)" ||
 	bad "no subcommand portcullis -h does not list" "$(cat "$tmp/reply")"
 for s in $subs; do
-	# the usage line, and its continuation
-	for o in $("$pc" "$s" -h | sed -n '1p;2{/^ /p}' | grep -oE -- '(^|[[ |])--?[a-z][a-z-]*' | tr -d '[ |'); do
+	for o in $("$pc" "$s" -h | head -1 | grep -oE -- '(^|[[ |])--?[a-z][a-z-]*' | tr -d '[ |'); do
 		complete_line "$s" "$o"
 		offers "$s $o (from portcullis $s -h)" "$o"
 	done

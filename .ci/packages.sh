@@ -22,3 +22,29 @@ pc_install_packages() {
 	DEBIAN_FRONTEND=noninteractive apt-get update &&
 		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 }
+
+# promtool checks the metrics file (tests/e2e/metrics.sh). It comes in Debian's
+# prometheus package, whose install would pull 11 more packages and start a
+# Prometheus server (its postinst starts the service, by init script where
+# systemd is not PID 1): only the promtool binary is taken out of the package,
+# into PC_PROMTOOL_DIR, without running any of its scripts.
+PC_PROMTOOL_DIR=${PC_PROMTOOL_DIR:-/var/cache/portcullis-ci/bin}
+
+pc_install_promtool() {
+	local tmp
+	command -v promtool >/dev/null && return 0
+	[ -x "$PC_PROMTOOL_DIR/promtool" ] && return 0
+	echo "extracting promtool from the prometheus package into $PC_PROMTOOL_DIR"
+	# readable: apt downloads as its _apt user
+	tmp=$(mktemp -d /tmp/pc-promtool.XXXXXX) && chmod 755 "$tmp" || return 1
+	if (cd "$tmp" && { apt-get download prometheus >/dev/null ||
+		{ apt-get update >/dev/null && apt-get download prometheus >/dev/null; }; }) &&
+		dpkg-deb --fsys-tarfile "$tmp"/prometheus_*.deb | tar -x -C "$tmp" ./usr/bin/promtool &&
+		mkdir -p "$PC_PROMTOOL_DIR" && mv "$tmp/usr/bin/promtool" "$PC_PROMTOOL_DIR/promtool"; then
+		rm -rf "$tmp"
+		return 0
+	fi
+	rm -rf "$tmp"
+	echo "could not extract promtool (tests/e2e/metrics.sh will say so)" >&2
+	return 1
+}

@@ -8,13 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum chore_kind { CHORE_STATUS, CHORE_FREE_TABLE };
+#include "metrics.h"
+
+enum chore_kind { CHORE_STATUS, CHORE_METRICS, CHORE_FREE_TABLE };
 
 struct chore {
 	struct chore *next;
 	enum chore_kind kind;
 	struct pc_table *table; /* CHORE_FREE_TABLE */
-	struct pc_status st;    /* CHORE_STATUS: owns st.rule and st.queue */
+	struct pc_status st;    /* CHORE_STATUS, _METRICS: owns st.rule and st.queue */
 	char *path;
 	char *policy;
 	char msg[512];
@@ -27,20 +29,29 @@ struct pc_chores {
 	struct chore *head, **tail;
 	bool stop;
 	atomic_int status_err;
+	atomic_int metrics_err; /* of the last metrics write: 0 when it worked */
 };
 
 static void do_chore(struct pc_chores *c, struct chore *ch)
 {
-	if (ch->kind == CHORE_FREE_TABLE) {
+	switch (ch->kind) {
+	case CHORE_FREE_TABLE:
 		pc_table_free(ch->table);
-	} else {
+		free(ch);
+		return;
+	case CHORE_STATUS:
 		if (pc_status_write(ch->path, &ch->st) < 0)
 			atomic_store(&c->status_err, errno ? errno : EIO);
-		free(ch->st.rule);
-		free(ch->st.queue);
-		free(ch->path);
-		free(ch->policy);
+		break;
+	case CHORE_METRICS:
+		atomic_store(&c->metrics_err,
+			     pc_metrics_write(ch->path, &ch->st) < 0 ? (errno ? errno : EIO) : 0);
+		break;
 	}
+	free(ch->st.rule);
+	free(ch->st.queue);
+	free(ch->path);
+	free(ch->policy);
 	free(ch);
 }
 
@@ -111,7 +122,9 @@ static void enqueue(struct pc_chores *c, struct chore *ch)
 	pthread_mutex_unlock(&c->lock);
 }
 
-int pc_chores_write_status(struct pc_chores *c, const char *path, struct pc_status *st)
+/* Queues writing st to path as kind (CHORE_STATUS or CHORE_METRICS). */
+static int queue_write(struct pc_chores *c, enum chore_kind kind, const char *path,
+		       struct pc_status *st)
 {
 	struct chore *ch = calloc(1, sizeof(*ch));
 
@@ -126,7 +139,7 @@ int pc_chores_write_status(struct pc_chores *c, const char *path, struct pc_stat
 		st->queue = NULL;
 		return -1;
 	}
-	ch->kind = CHORE_STATUS;
+	ch->kind = kind;
 	ch->st = *st;
 	ch->st.policy = ch->policy;
 	snprintf(ch->msg, sizeof(ch->msg), "%s",
@@ -136,6 +149,16 @@ int pc_chores_write_status(struct pc_chores *c, const char *path, struct pc_stat
 	st->queue = NULL;
 	enqueue(c, ch);
 	return 0;
+}
+
+int pc_chores_write_status(struct pc_chores *c, const char *path, struct pc_status *st)
+{
+	return queue_write(c, CHORE_STATUS, path, st);
+}
+
+int pc_chores_write_metrics(struct pc_chores *c, const char *path, struct pc_status *st)
+{
+	return queue_write(c, CHORE_METRICS, path, st);
 }
 
 int pc_chores_free_table(struct pc_chores *c, struct pc_table *t)
@@ -155,4 +178,14 @@ int pc_chores_free_table(struct pc_chores *c, struct pc_table *t)
 int pc_chores_status_error(struct pc_chores *c)
 {
 	return atomic_exchange(&c->status_err, 0);
+}
+
+int pc_chores_metrics_error(struct pc_chores *c)
+{
+	return atomic_load(&c->metrics_err);
+}
+
+void pc_chores_metrics_forget(struct pc_chores *c)
+{
+	atomic_store(&c->metrics_err, 0);
 }

@@ -1,5 +1,5 @@
-/* chores.h - slow work taken off the packet path: writing the status file
- * and freeing a replaced table, done in order on a thread of their own */
+/* chores.h - slow work taken off the packet path: writing the status and
+ * metrics files and freeing a replaced table, done in order on a thread of their own */
 #ifndef PC_CHORES_H
 #define PC_CHORES_H
 
@@ -22,10 +22,17 @@ void pc_chores_free(struct pc_chores *c);
  * st->queue freed). */
 int pc_chores_write_status(struct pc_chores *c, const char *path, struct pc_status *st);
 
+/* The same for the metrics file (metrics.h). */
+int pc_chores_write_metrics(struct pc_chores *c, const char *path, struct pc_status *st);
+
 /* Queues freeing t. Returns 0; frees t at once when it cannot queue. */
 int pc_chores_free_table(struct pc_chores *c, struct pc_table *t);
 
 /* The errno of the last failed status write since the last call, or 0. */
 int pc_chores_status_error(struct pc_chores *c);
+/* The errno of the last metrics write done, or 0 when it worked. */
+int pc_chores_metrics_error(struct pc_chores *c);
+/* Forgets that error (the metrics file moved). */
+void pc_chores_metrics_forget(struct pc_chores *c);
 
 #endif

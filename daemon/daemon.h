@@ -43,6 +43,9 @@ struct pc_daemon {
 	size_t nqueues;
 	unsigned queue_lo, queue_hi; /* bound at start; a reload cannot change them */
 	char *pid_file, *status_file; /* from the policy at start */
+	char *metrics_file;       /* from the policy in service; NULL: none */
+	uint64_t metrics_next;    /* monotonic time of the next metrics write */
+	int metrics_err;          /* errno of the metrics writes, as last logged */
 	int sigfd;
 	int64_t start_time;
 	uint64_t status_seq;
@@ -84,5 +87,17 @@ void pc_daemon_add_totals(const struct pc_daemon *d, size_t i, struct pc_totals 
 /* report.c: writes the status file (running: false in the last write);
  * through the chores thread when there is one. */
 void pc_daemon_write_status(struct pc_daemon *d, bool running);
+
+#define PC_METRICS_INTERVAL_NS (5000 * PC_NS_PER_MS)
+
+/* report.c: writes the metrics file, when there is one (running: false in
+ * the last write); through the chores thread when there is one. A failure
+ * is logged when it starts or changes, and so is the recovery. */
+void pc_daemon_write_metrics(struct pc_daemon *d, bool running);
+/* report.c: logs what the chores thread's metrics writes met, as above. */
+void pc_daemon_metrics_errors(struct pc_daemon *d);
+/* report.c: the metrics file is path from now on (NULL: none); a file
+ * written under another path is removed. */
+void pc_daemon_metrics_file(struct pc_daemon *d, const char *path);
 
 #endif

@@ -13,14 +13,16 @@
 
 #define MAX_TIMEOUT_MS 1000 /* the workers' errors are looked at once a second */
 
-/* Milliseconds until the next timer (verdict log report, watchdog), at
- * most MAX_TIMEOUT_MS. */
+/* Milliseconds until the next timer (verdict log report, watchdog,
+ * metrics), at most MAX_TIMEOUT_MS. */
 static int poll_timeout(struct pc_daemon *d, uint64_t now)
 {
 	uint64_t next = pc_vlock_deadline(&d->vlog), ms;
 
 	if (d->watchdog_ns && d->watchdog_next < next)
 		next = d->watchdog_next;
+	if (d->metrics_file && d->metrics_next < next)
+		next = d->metrics_next;
 	if (next <= now)
 		return 0;
 	ms = (next - now + PC_NS_PER_MS - 1) / PC_NS_PER_MS;
@@ -58,11 +60,16 @@ static void run_timers(struct pc_daemon *d, uint64_t now)
 		pc_log_warn("cannot write %s", d->status_file);
 	}
 	worker_errors(d, now);
+	pc_daemon_metrics_errors(d);
 	pc_fastpath_retry(&d->fast, now);
 	pc_vlock_tick(&d->vlog, now);
 	if (d->watchdog_ns && now >= d->watchdog_next) {
 		pc_notify("WATCHDOG=1");
 		d->watchdog_next = now + d->watchdog_ns;
+	}
+	if (d->metrics_file && now >= d->metrics_next) {
+		pc_daemon_write_metrics(d, true);
+		d->metrics_next = now + PC_METRICS_INTERVAL_NS;
 	}
 }
 

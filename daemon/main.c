@@ -141,6 +141,8 @@ static int load(struct pc_daemon *d)
 	d->queue_hi = d->table->set->queue_hi;
 	d->pid_file = d->table->set->pid_file ? strdup(d->table->set->pid_file) : NULL;
 	d->status_file = d->table->set->status_file ? strdup(d->table->set->status_file) : NULL;
+	if (d->table->set->metrics_file && !(d->metrics_file = strdup(d->table->set->metrics_file)))
+		pc_fatal("portcullisd");
 	return 0;
 }
 
@@ -259,6 +261,7 @@ static void shut_down(struct pc_daemon *d)
 	pc_chores_free(d->chores); /* finishes the writes still queued */
 	d->chores = NULL;
 	pc_daemon_write_status(d, false);
+	pc_daemon_write_metrics(d, false);
 	if (d->pid_file && *d->pid_file)
 		pc_pidfile_remove(d->pid_file, (long)getpid()); /* only when it still names us */
 	pc_log_info("stopped: %llu packets, %llu permitted, %llu denied",
@@ -282,6 +285,7 @@ static void free_all(struct pc_daemon *d)
 	free(d->conf_abs);
 	free(d->pid_file);
 	free(d->status_file);
+	free(d->metrics_file);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
 	pc_log_close();

@@ -125,6 +125,7 @@ static void apply(struct pc_daemon *d, struct pc_table *t, const struct pc_diag 
 	}
 	warn_restart(d, t->set);
 	swap_in(d, t, vl);
+	pc_daemon_metrics_file(d, t->set->metrics_file);
 	/* the fast path's move is part of it */
 	d->reload.ms = (pc_mono_ns() - d->reload.started_ns) / PC_NS_PER_MS;
 	pc_log_info("reloaded: %zu rules, %zu enabled in %llu ms", t->nrules, t->enabled,
@@ -140,6 +141,7 @@ static void finished(struct pc_daemon *d)
 {
 	d->reload.generation++;
 	pc_daemon_write_status(d, true);
+	d->metrics_next = 0; /* the outcome in the metrics at once */
 	pc_notifyf("READY=1\nSTATUS=%s", d->reload.msg);
 	if (d->reload_again) {
 		d->reload_again = false;

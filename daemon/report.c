@@ -1,12 +1,15 @@
-/* report.c - the status file */
+/* report.c - the status file and the metrics file */
 #include "daemon.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 
 void pc_daemon_add_totals(const struct pc_daemon *d, size_t i, struct pc_totals *tot)
 {
@@ -134,25 +137,35 @@ static int alloc_lines(const struct pc_daemon *d, struct pc_status_rule **rule,
 	return -1;
 }
 
-void pc_daemon_write_status(struct pc_daemon *d, bool running)
+/* The counters into *st, with malloc'd rule and queue lines. Returns 0, or
+ * -1 with errno. */
+static int snapshot(struct pc_daemon *d, struct pc_status *st, bool running)
 {
 	const struct pc_table *t = d->table;
 	struct pc_status_rule *rule;
 	struct pc_status_queue *qs;
+
+	if (alloc_lines(d, &rule, &qs) < 0)
+		return -1;
+	fill_status(d, st, running, qs);
+	for (size_t i = 0; i < t->nrules; i++)
+		rule[i] = (struct pc_status_rule){ t->rules[i].name, pc_table_hits(t, i) };
+	st->rule = rule;
+	st->n_rule = t->nrules;
+	return 0;
+}
+
+void pc_daemon_write_status(struct pc_daemon *d, bool running)
+{
 	struct pc_status st;
 
 	if (!d->status_file || !*d->status_file)
 		return;
-	if (alloc_lines(d, &rule, &qs) < 0) {
+	if (snapshot(d, &st, running) < 0) {
 		pc_log_warn("cannot write %s", d->status_file);
 		return;
 	}
-	fill_status(d, &st, running, qs);
 	st.seq = ++d->status_seq;
-	for (size_t i = 0; i < t->nrules; i++)
-		rule[i] = (struct pc_status_rule){ t->rules[i].name, pc_table_hits(t, i) };
-	st.rule = rule;
-	st.n_rule = t->nrules;
 	if (d->chores) {
 		if (pc_chores_write_status(d->chores, d->status_file, &st) < 0)
 			pc_log_warn("cannot write %s", d->status_file);
@@ -162,4 +175,73 @@ void pc_daemon_write_status(struct pc_daemon *d, bool running)
 		pc_log_warn("cannot write %s", d->status_file);
 	free(st.rule);
 	free(st.queue);
+}
+
+/* Says when the metrics writes start failing, fail otherwise, or work again. */
+static void metrics_result(struct pc_daemon *d, int err)
+{
+	if (err == d->metrics_err)
+		return;
+	d->metrics_err = err;
+	errno = err;
+	if (err)
+		pc_log_warn("cannot write the metrics file %s", d->metrics_file);
+	else
+		pc_log_info("metrics file %s written again", d->metrics_file);
+}
+
+void pc_daemon_write_metrics(struct pc_daemon *d, bool running)
+{
+	struct pc_status st;
+	int err = 0;
+
+	if (!d->metrics_file)
+		return;
+	if (snapshot(d, &st, running) < 0) {
+		metrics_result(d, errno);
+		return;
+	}
+	if (d->chores) {
+		if (pc_chores_write_metrics(d->chores, d->metrics_file, &st) < 0)
+			metrics_result(d, errno);
+		return;
+	}
+	if (pc_metrics_write(d->metrics_file, &st) < 0)
+		err = errno;
+	metrics_result(d, err);
+	free(st.rule);
+	free(st.queue);
+}
+
+void pc_daemon_metrics_errors(struct pc_daemon *d)
+{
+	if (d->metrics_file && d->chores)
+		metrics_result(d, pc_chores_metrics_error(d->chores));
+}
+
+void pc_daemon_metrics_file(struct pc_daemon *d, const char *path)
+{
+	char *copy = NULL;
+
+	if (!path && !d->metrics_file)
+		return;
+	if (path && d->metrics_file && !strcmp(path, d->metrics_file))
+		return;
+	if (path && !(copy = strdup(path))) {
+		pc_log_warn("metrics-file %s", path);
+		return;
+	}
+	/* a file node_exporter would go on exporting, frozen */
+	if (d->metrics_file && unlink(d->metrics_file) < 0 && errno != ENOENT)
+		pc_log_warn("cannot remove the old metrics file %s", d->metrics_file);
+	if (copy)
+		pc_log_info("metrics file: %s", copy);
+	else
+		pc_log_info("metrics file: none");
+	free(d->metrics_file);
+	d->metrics_file = copy;
+	d->metrics_err = 0;
+	if (d->chores)
+		pc_chores_metrics_forget(d->chores);
+	d->metrics_next = 0; /* at once */
 }

@@ -28,12 +28,11 @@
 #define ERRLEN 256
 #define SETTINGS_SECTION "portcullis"
 
+#define KEYS_MAX 32 /* keys of a section: bits of loader.seen */
+
 enum rkey { K_ENABLED, K_ACTION, K_PROTO, K_DIR, K_LOCAL, K_REMOTE, K_LPORT, K_RPORT,
 	    K_ICMP, K_LOG, K_DESC, K_RULE_MAX };
 
-/* The keys a section can have: rule keys or settings, each a bit of seen. */
-#define SECTION_KEYS_MAX 32
-_Static_assert(K_RULE_MAX <= SECTION_KEYS_MAX, "a rule key past the seen bits");
 
 /* An address file, read once for every rule that names it. */
 struct addr_file {
@@ -63,7 +62,7 @@ struct loader {
 	bool settings_seen;
 	struct pc_rule r;      /* the rule being read; its memory is the policy's */
 	uint32_t seen;         /* keys seen in this section, by index */
-	int key_line[SECTION_KEYS_MAX]; /* a rule's or the settings' */
+	int key_line[KEYS_MAX]; /* a rule's keys or the settings, by index */
 	char icmp_raw[MAX_LINE + 1]; /* icmp-type waits for the protocol */
 	struct addr_file *files;     /* read so far, shared by the rules */
 	size_t n_files, files_cap;
@@ -447,8 +446,8 @@ static int set_log_target(struct pc_settings *s, const char *val, char *err, siz
 
 enum skey { S_DEFAULT, S_QUEUE, S_FAIL, S_LOG, S_LOG_TARGET, S_LOG_FORMAT, S_LOG_RATE,
 	    S_PID_FILE, S_STATUS_FILE, S_STATEFUL, S_MARK_MASK, S_SSH_PORT, S_ALLOW_EMPTY,
-	    S_MAX };
-_Static_assert(S_MAX <= SECTION_KEYS_MAX, "a setting past the seen bits");
+	    S_METRICS_FILE, S_MAX };
+_Static_assert(S_MAX <= KEYS_MAX && K_RULE_MAX <= KEYS_MAX, "loader.seen has a bit per key");
 
 static const char *const setting_names[S_MAX] = {
 	[S_DEFAULT] = "default",       [S_QUEUE] = "queue",
@@ -457,7 +456,7 @@ static const char *const setting_names[S_MAX] = {
 	[S_LOG_RATE] = "log-rate",     [S_PID_FILE] = "pid-file",
 	[S_STATUS_FILE] = "status-file", [S_STATEFUL] = "stateful",
 	[S_MARK_MASK] = "mark-mask",   [S_SSH_PORT] = "ssh-port",
-	[S_ALLOW_EMPTY] = "allow-empty",
+	[S_ALLOW_EMPTY] = "allow-empty", [S_METRICS_FILE] = "metrics-file",
 };
 
 /* A 32-bit mask, hexadecimal (0x...) or decimal, with at least
@@ -556,6 +555,10 @@ static int set_setting(struct pc_settings *s, enum skey k, const char *val, char
 		rc = pc_parse_word(val, yes_no, &w, err, len);
 		s->allow_empty = w == 1;
 		return rc;
+	case S_METRICS_FILE: /* empty: none */
+		free(s->metrics_file);
+		s->metrics_file = NULL;
+		return *val ? set_path(&s->metrics_file, val, err, len) : 0;
 	case S_MAX:
 		break;
 	}

@@ -12,6 +12,7 @@ static void settings_clear(struct pc_settings *s)
 	free(s->log_file);
 	free(s->pid_file);
 	free(s->status_file);
+	free(s->metrics_file);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -68,6 +68,7 @@ struct pc_settings {
 	unsigned log_rate;      /* verdict lines per second */
 	char *pid_file;
 	char *status_file;
+	char *metrics_file;     /* Prometheus textfile; NULL: none */
 	bool stateful;          /* rules decide connections (conntrack), not packets */
 	uint32_t mark_mask;     /* the packet mark and connmark bits portcullis owns */
 	unsigned ssh_port;      /* the SSH port the lockout guard looks at; 0: 22 */

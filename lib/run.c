@@ -14,8 +14,7 @@
 
 extern char **environ;
 
-/* Waits for pid. Returns its exit status, or -1 with errno. */
-static int wait_child(pid_t pid)
+int pc_run_wait(pid_t pid)
 {
 	int st;
 
@@ -127,7 +126,7 @@ int pc_run(const char *const *argv, const char *input, int flags, char *out, siz
 		op[1] = -1;
 		read_all(op[0], out, outlen);
 	}
-	ret = wait_child(pid);
+	ret = pc_run_wait(pid);
 out:
 	saved = errno;
 	for (int i = 0; i < 2; i++) {
@@ -138,4 +137,31 @@ out:
 	}
 	errno = saved;
 	return ret;
+}
+
+pid_t pc_run_start(const char *const *argv, int flags, int *out)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	int op[2], rc;
+	pid_t pid;
+
+	if (pipe2(op, O_CLOEXEC) < 0)
+		return -1;
+	if ((rc = spawn_attr(&attr)) == 0) {
+		if ((rc = file_actions(&fa, -1, op[1], flags)) == 0) {
+			rc = posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)(uintptr_t)argv,
+					  environ);
+			posix_spawn_file_actions_destroy(&fa);
+		}
+		posix_spawnattr_destroy(&attr);
+	}
+	close(op[1]);
+	if (rc) {
+		close(op[0]);
+		errno = rc;
+		return -1;
+	}
+	*out = op[0];
+	return pid;
 }

@@ -4,6 +4,7 @@
 #define PC_RUN_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Flags of a run: what to throw away of the program's output. */
 enum { PC_RUN_NO_STDOUT = 1, PC_RUN_NO_STDERR = 2 };
@@ -16,5 +17,14 @@ enum { PC_RUN_NO_STDOUT = 1, PC_RUN_NO_STDERR = 2 };
  * status (0..255), or -1 with errno when it could not be run or died of a
  * signal. */
 int pc_run(const char *const *argv, const char *input, int flags, char *out, size_t outlen);
+
+/* Starts the program argv[0] like pc_run, its stdout on a pipe whose read
+ * end (close-on-exec) goes into *out, for output that streams (journalctl
+ * -f). Returns its pid, or -1 with errno; pc_run_wait reaps it. */
+pid_t pc_run_start(const char *const *argv, int flags, int *out);
+
+/* Waits for pid. Returns its exit status (0..255), or -1 with errno (EINTR
+ * when it died of a signal). */
+int pc_run_wait(pid_t pid);
 
 #endif

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "strbuf.h"
 
 #define STATUS_MAX_BYTES (64u << 20)
@@ -121,11 +122,10 @@ static void write_field(struct pc_strbuf *w, const struct field *fd, const struc
 	pc_strbuf_putc(w, '\n');
 }
 
-/* Writes st to fd. Not synced: the file is runtime state (under /run), rewritten
- * every few seconds, and a syncing writer would put a disk flush into every
- * reload. Returns 0, or -1 with errno. */
-static int write_all(int fd, const struct pc_status *st)
+/* Writes the status arg to fd (pc_fill_fn). Returns 0, or -1 with errno. */
+static int write_all(int fd, const void *arg)
 {
+	const struct pc_status *st = arg;
 	char *buf = malloc(WRITE_BUF);
 	struct pc_strbuf w;
 	int err = 0;
@@ -157,36 +157,11 @@ static int write_all(int fd, const struct pc_status *st)
 	return err ? -1 : 0;
 }
 
+/* Not synced: the file is runtime state (under /run), rewritten every few
+ * seconds, and a syncing writer would put a disk flush into every reload. */
 int pc_status_write(const char *path, const struct pc_status *st)
 {
-	size_t len = strlen(path);
-	char *tmp = malloc(len + 8);
-	int fd, ret = -1, err;
-
-	if (!tmp)
-		return -1;
-	memcpy(tmp, path, len);
-	memcpy(tmp + len, ".XXXXXX", 8);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-		free(tmp);
-		return -1;
-	}
-	if (fchmod(fd, 0644) == 0 && write_all(fd, st) == 0)
-		ret = 0;
-	err = errno;
-	if (close(fd) < 0 && ret == 0) {
-		err = errno;
-		ret = -1;
-	}
-	if (ret == 0 && rename(tmp, path) < 0) {
-		err = errno;
-		ret = -1;
-	}
-	if (ret < 0)
-		unlink(tmp);
-	free(tmp);
-	errno = err;
-	return ret;
+	return pc_file_replace(path, write_all, st);
 }
 
 /* The whole file, NUL-terminated; NULL with errno. */

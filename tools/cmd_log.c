@@ -13,13 +13,13 @@
 #include "cli.h"
 #include "cmds.h"
 #include "logread.h"
+#include "logsrc.h"
 #include "tally.h"
 
 #define TOP_N 10
-#define READ_BUF (4 * PC_LOGREAD_LINE_MAX)
 #define ERRLEN 160
 
-enum { OPT_RULE = PC_OPT_LONG, OPT_VERDICT, OPT_SINCE, OPT_SUMMARY };
+enum { OPT_RULE = PC_OPT_LONG, OPT_VERDICT, OPT_SINCE, OPT_SUMMARY, OPT_JOURNAL };
 
 static const struct pc_cli_opt opts[] = {
 	{ "rule", OPT_RULE, "NAME", "only the lines of that rule (-: decided by the default)" },
@@ -27,21 +27,30 @@ static const struct pc_cli_opt opts[] = {
 	{ "since", OPT_SINCE, "TIME", "only the lines from TIME on: ISO 8601 (2024-11-28T13:00:00Z,\n"
 	  "2024-11-28) or before now (30s, 10m, 2h, 1d, 1w)" },
 	{ "summary", OPT_SUMMARY, NULL, "top denied addresses and ports, hits per rule" },
+	{ "follow", 'f', NULL, "keep reading FILE as it grows, across logrotate (a rename\n"
+	  "or a truncation), until SIGINT or SIGTERM; from its end\n(--since: from its start)" },
+	{ "journal", OPT_JOURNAL, NULL, "read the daemon's lines from journalctl -u " PC_LOGSRC_UNIT
+	  "\n(log-target = syslog); with --follow, journalctl -f" },
 	{ NULL, 0, NULL, NULL },
 };
 
 const struct pc_cli_cmd pc_log_cli = {
-	"log", "[FILE|-] [--rule NAME] [--verdict permit|deny] [--since TIME] [--summary]",
+	"log",
+	"[FILE|-|--journal] [-f] [--rule NAME] [--verdict permit|deny] [--since TIME] [--summary]",
 	"Filter or summarize verdict log lines.\n"
-	"The lines of portcullisd (text or JSON) from FILE or stdin:\n"
-	"  journalctl -u portcullis -o cat | portcullis log --verdict deny",
-	"Unparseable lines are counted and the first one named on stderr.\n"
-	"Exit status: 0, 1 when FILE cannot be read, 2 a usage error.\n",
+	"The lines of portcullisd (text or JSON) from FILE, stdin or the journal:\n"
+	"  portcullis log --journal --verdict deny\n"
+	"  portcullis log --follow /var/log/portcullis/verdicts.log",
+	"Unparseable lines are counted and the first one named on stderr, at the end.\n"
+	"Exit status: 0 (also when --follow ends by SIGINT/SIGTERM), 1 when FILE cannot be\n"
+	"read or journalctl fails, 2 a usage error.\n",
 	opts,
 };
 
 struct log_opts {
 	const char *path;  /* NULL or "-": stdin */
+	bool follow;
+	bool journal;
 	const char *rule;  /* "-": decided by the default */
 	int verdict;       /* enum pc_action, or -1 for any */
 	bool since_set;
@@ -58,60 +67,6 @@ struct stats {
 	uint64_t lines, bad, undated, first_bad;
 	char first_err[ERRLEN];
 };
-
-/* Reads lines with read(2), so that a pipe (journalctl -f) is served as it
- * comes; a line that does not fit buf is dropped and flagged. */
-struct reader {
-	int fd;
-	size_t pos, end;
-	bool eof;
-	char buf[READ_BUF];
-};
-
-static int fill(struct reader *r)
-{
-	ssize_t n;
-
-	if (r->pos) {
-		memmove(r->buf, r->buf + r->pos, r->end - r->pos);
-		r->end -= r->pos;
-		r->pos = 0;
-	}
-	fflush(stdout);
-	do
-		n = read(r->fd, r->buf + r->end, sizeof(r->buf) - r->end);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -1;
-	r->end += (size_t)n;
-	r->eof = n == 0;
-	return 0;
-}
-
-/* The next line, without its newline. Returns 1, 0 at the end, or -1 with
- * errno. *overlong: the line did not fit, its bytes are gone. */
-static int next_line(struct reader *r, const char **line, size_t *len, bool *overlong)
-{
-	*overlong = false;
-	for (;;) {
-		char *s = r->buf + r->pos, *nl = memchr(s, '\n', r->end - r->pos);
-
-		if (nl || (r->eof && r->pos < r->end)) {
-			*line = s;
-			*len = nl ? (size_t)(nl - s) : r->end - r->pos;
-			r->pos += *len + (nl != NULL);
-			return 1;
-		}
-		if (r->eof)
-			return 0;
-		if (r->pos == 0 && r->end == sizeof(r->buf)) {
-			*overlong = true;
-			r->end = 0;
-		}
-		if (fill(r) < 0)
-			return -1;
-	}
-}
 
 /* ---- selection ---- */
 
@@ -303,7 +258,7 @@ static int one_line(const struct log_opts *o, struct summary *s, struct stats *s
 	return 0;
 }
 
-static int read_all(struct reader *r, const struct log_opts *o, struct summary *s,
+static int read_all(struct pc_logsrc *src, const struct log_opts *o, struct summary *s,
 		    struct stats *st)
 {
 	int64_t now = (int64_t)time(NULL);
@@ -312,7 +267,7 @@ static int read_all(struct reader *r, const struct log_opts *o, struct summary *
 	bool overlong;
 	int rc;
 
-	while ((rc = next_line(r, &line, &len, &overlong)) > 0) {
+	while ((rc = pc_logsrc_next(src, &line, &len, &overlong)) > 0) {
 		st->lines++;
 		if (overlong)
 			note_bad(st, "line too long");
@@ -379,6 +334,12 @@ static int on_opt(void *ctx, int key, const char *arg)
 	case OPT_SUMMARY:
 		o->summary = true;
 		break;
+	case 'f':
+		o->follow = true;
+		break;
+	case OPT_JOURNAL:
+		o->journal = true;
+		break;
 	}
 	return 0;
 }
@@ -395,6 +356,12 @@ static int parse_opts(int argc, char **argv, struct log_opts *o)
 		return pc_cli_misuse(&pc_log_cli, "one FILE at most: '%s' is a second one",
 				     argv[optind + 1]);
 	o->path = optind < argc ? argv[optind] : NULL;
+	if (o->journal && o->path)
+		return pc_cli_misuse(&pc_log_cli, "--journal reads the journal: no FILE ('%s') "
+				     "with it", o->path);
+	if (o->follow && !o->journal && (!o->path || !strcmp(o->path, "-")))
+		return pc_cli_misuse(&pc_log_cli, "--follow needs a FILE or --journal (a pipe is "
+				     "read as it comes anyway)");
 	return -1;
 }
 
@@ -406,38 +373,55 @@ static int setup_summary(struct summary *s)
 	return s->remote && s->lport && s->rules ? 0 : -1;
 }
 
+static void source_cfg(const struct log_opts *o, struct pc_logsrc_cfg *cfg)
+{
+	*cfg = (struct pc_logsrc_cfg){
+		.kind = o->journal ? PC_LOGSRC_JOURNAL
+			: o->follow ? PC_LOGSRC_FOLLOW : PC_LOGSRC_FILE,
+		.path = o->path, .follow = o->follow, .since_set = o->since_set, .since = o->since,
+	};
+}
+
 int pc_cmd_log(int argc, char **argv)
 {
 	struct log_opts o;
 	struct summary sum = { 0 };
 	struct stats st = { 0 };
-	struct reader *r = NULL;
+	struct pc_logsrc_cfg cfg;
+	struct pc_logsrc *src = NULL;
+	char err[ERRLEN];
 	const char *name;
 	int rc = parse_opts(argc, argv, &o);
 
 	if (rc >= 0)
 		return rc;
-	name = o.path && strcmp(o.path, "-") ? o.path : "stdin";
+	name = o.journal ? "journal" : o.path && strcmp(o.path, "-") ? o.path : "stdin";
 	rc = 1;
-	if (!(r = calloc(1, sizeof(*r))) || (o.summary && setup_summary(&sum) < 0)) {
+	if (o.summary && setup_summary(&sum) < 0) {
 		perror("portcullis log");
 		goto out;
 	}
-	if (!o.path && isatty(STDIN_FILENO)) {
-		fprintf(stderr, "portcullis log: give a FILE, or pipe the log in "
-			"(journalctl -u portcullis -o cat | portcullis log)\n");
+	if (!o.path && !o.journal && isatty(STDIN_FILENO)) {
+		fprintf(stderr, "portcullis log: give a FILE, or --journal, or pipe the log in "
+			"(journalctl -u portcullis -o short-iso | portcullis log)\n");
 		rc = 2;
 		goto out;
 	}
-	r->fd = strcmp(name, "stdin") ? open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY) : STDIN_FILENO;
-	if (r->fd < 0) {
+	source_cfg(&o, &cfg);
+	if (!(src = pc_logsrc_open(&cfg, err, sizeof(err)))) {
+		fprintf(stderr, "portcullis log: %s\n", err);
+		goto out;
+	}
+	if (read_all(src, &o, &sum, &st) < 0) {
 		fprintf(stderr, "portcullis log: %s: %s\n", name, strerror(errno));
 		goto out;
 	}
-	if (read_all(r, &o, &sum, &st) < 0) {
-		fprintf(stderr, "portcullis log: %s: %s\n", name, strerror(errno));
+	if (pc_logsrc_free(src, err, sizeof(err)) < 0) {
+		src = NULL;
+		fprintf(stderr, "portcullis log: %s\n", err);
 		goto out;
 	}
+	src = NULL;
 	if (o.summary && print_summary(&sum) < 0) {
 		perror("portcullis log");
 		goto out;
@@ -445,9 +429,7 @@ int pc_cmd_log(int argc, char **argv)
 	report(&o, &st, name);
 	rc = fflush(stdout) || ferror(stdout) ? 1 : 0;
 out:
-	if (r && r->fd > STDIN_FILENO)
-		close(r->fd);
-	free(r);
+	pc_logsrc_free(src, NULL, 0);
 	pc_tally_free(sum.remote);
 	pc_tally_free(sum.lport);
 	pc_tally_free(sum.rules);

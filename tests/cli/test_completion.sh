@@ -52,7 +52,7 @@ done
 	ok "no subcommand portcullis -h does not list (besides -h, --help)" ||
 	bad "no subcommand portcullis -h does not list" "$(cat "$tmp/reply")"
 for s in $subs; do
-	for o in $("$pc" "$s" -h | head -1 | grep -oE -- '(^|[[ ])--?[a-z][a-z-]*' | tr -d '[ '); do
+	for o in $("$pc" "$s" -h | head -1 | grep -oE -- '(^|[[ |])--?[a-z][a-z-]*' | tr -d '[ |'); do
 		complete_line "$s" "$o"
 		offers "$s $o (from portcullis $s -h)" "$o"
 	done
@@ -70,6 +70,12 @@ complete_line log --verdict ""
 expect "log --verdict: permit or deny" permit deny
 complete_line log --s
 expect "log --s: --since, --summary" --since --summary
+complete_line log --f
+expect "log --f: --follow" --follow
+complete_line log --journal --f
+expect "log --journal --f: --follow" --follow
+complete_line log --journal ""
+expect "log --journal: no FILE after it"
 
 # Rule names, from the policy -c names (spaces and parentheses escaped).
 complete_line enable -c "$shipped" HT

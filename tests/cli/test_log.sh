@@ -186,6 +186,6 @@ expect_rc "--since bad date: exit 2" 2 "$pc" log --since 2026-02-30 verdicts.log
 expect_rc "two files: exit 2" 2 "$pc" log verdicts.log verdicts.log
 expect_rc "unknown option: exit 2" 2 "$pc" log --frobnicate verdicts.log
 expect_rc "--help: exit 0" 0 "$pc" log --help
-has "--help: usage" "$tmp/out" "usage: portcullis log [FILE|-]"
+has "--help: usage" "$tmp/out" "usage: portcullis log [FILE|-|--journal] [-f]"
 
 finish

@@ -40,7 +40,7 @@ rules no | pc_policy "$PC_TMP/b.conf" "stateful = yes"
 cp "$PC_TMP/a.conf" "$policy"
 for v in a b; do
 	got=$(printf 'in tcp %s %s 40000 2223\nin tcp %s %s 40000 2224\n' $CLI4 $SRV4 $CLI4 $SRV4 |
-		"$PORTCULLIS" explain -c "$PC_TMP/$v.conf" 2>&1 | cut -f1 | tr '\n' ' ')
+		"$PORTCULLIS" explain --format short -c "$PC_TMP/$v.conf" 2>&1 | cut -f1 | tr '\n' ' ')
 	pc_check "explain, policy $v: 2223 permit, 2224 deny ($got)" test "$got" = "permit deny "
 done
 

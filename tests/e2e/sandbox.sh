@@ -4,7 +4,7 @@
 # (this machine's PID 1 is not systemd): both run with the unit's
 # CapabilityBoundingSet and no new privileges (setpriv), under strace,
 # through a start, traffic, SIGHUP (which moves the stateful fast path with
-# iptables-restore), SIGUSR1, SIGUSR2 and SIGTERM; then every
+# iptables-restore), SIGUSR1, SIGUSR2, metrics-file writes and SIGTERM; then every
 # system call they made must be allowed by the unit's SystemCallFilter=
 # lines (expanded by systemd-analyze), every socket must be of a family in
 # RestrictAddressFamilies=, and no mapping may be writable and executable
@@ -43,7 +43,8 @@ printf '#!/bin/sh\nexec "%s" "%s" "%s" "$@"\n' "$sandboxed" "$PC_TMP/trace.daemo
 chmod 755 "$sandboxed" "$PORTCULLISD"
 
 policy=$PC_TMP/policy.conf
-pc_policy "$policy" "default = deny" "log = deny" "stateful = yes" <<EOF
+pc_policy "$policy" "default = deny" "log = deny" "stateful = yes" \
+	"metrics-file = $PC_TMP/metrics.prom" <<EOF
 $(pc_rules_nd)
 
 [Service]
@@ -75,6 +76,7 @@ pc_check "SIGUSR2 (reopen the log) is taken" kill -USR2 "$PC_DAEMON_PID"
 pc_check "2223 is still dropped, and logged" pc_tcp_blocked $SRV4 2223
 sleep 0.5
 pc_check "status reads the daemon" sh -c "'$PORTCULLIS' status -c '$policy' | grep -q running"
+pc_check "the metrics file is written" pc_wait_file "$PC_TMP/metrics.prom" '^portcullis_running 1$' 1 5
 pc_check "SIGTERM: exit status 0" pc_daemon_stop
 pc_check "hooks down with the unit's capabilities only" \
 	pc_s "$sandboxed" "$PC_TMP/trace.hooks-down" "$PORTCULLIS" hooks down

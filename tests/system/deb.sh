@@ -173,6 +173,11 @@ pc_check "bash completion in /usr/share/bash-completion/completions" \
 pc_check "logrotate file in /etc/logrotate.d" ct test -s /etc/logrotate.d/portcullis
 pc_check "portcullis check passes on the shipped policy" ct portcullis check
 
+# node_exporter's textfile directory, as Debian's prometheus-node-exporter
+# makes it: the unit lets the daemon write its metrics-file there.
+textdir=/var/lib/prometheus/node-exporter
+ct mkdir -p "$textdir" || pc_bail "mkdir $textdir"
+
 # ---- enable --now -------------------------------------------------------------------
 start=$SECONDS
 ct systemctl enable --now portcullis >"$PC_TMP/enable.out" 2>&1
@@ -219,6 +224,23 @@ ct journalctl -u portcullis -o cat --no-pager >"$PC_TMP/journal.out" 2>&1
 pc_check "no fast path error in the journal" sh -c "! grep -q 'fast path:' '$PC_TMP/journal.out'"
 pc_check "the added rule serves: port 8080 answers" pc_tcp_ok "$SRV4" 8080
 
+# metrics-file, turned on by a reload, under the sandbox
+prom=$textdir/portcullis.prom
+ct sed -i "s|^\[portcullis\]\$|[portcullis]\nmetrics-file = $prom|" "$conf"
+pc_check "metrics-file in node_exporter's directory: reloaded" reload
+pc_check "the daemon writes $prom" wait_ct_file "$prom" '^portcullis_running 1$'
+pc_check "with the hits of SSH Server" \
+	wait_ct_file "$prom" '^portcullis_rule_hits_total\{rule="SSH Server"\} [1-9]'
+pc_check "mode 0644 despite UMask=0077 (node_exporter runs as prometheus)" \
+	test "$(ct stat -c %a "$prom")" = 644
+promtool=$(command -v promtool || echo "${PC_PROMTOOL_DIR:-/var/cache/portcullis-ci/bin}/promtool")
+if [ -x "$promtool" ]; then
+	pc_check "promtool check metrics passes on it" \
+		sh -c "'$promtool' check metrics <'$PC_TMP/root$prom'"
+else
+	pc_log "no promtool: $prom not checked with it (tests/e2e/metrics.sh fails without it)"
+fi
+
 # A broken file: the reload fails visibly, the old policy keeps serving.
 ct sh -c "printf '\n[Broken]\naction = maybe\n' >>$conf"
 reload
@@ -244,6 +266,25 @@ ct sh -c 'journalctl -u portcullis -o cat --no-pager | portcullis log --verdict 
 pc_check "portcullis log reads them from the journal" grep -q 'dport=8080 ' "$PC_TMP/log.out"
 pc_check "portcullis log --verdict deny drops the rest" \
 	test -z "$(grep -v 'verdict=deny' "$PC_TMP/log.out")"
+ct portcullis log --journal --verdict deny >"$PC_TMP/jlog.out" 2>"$PC_TMP/jlog.err"
+pc_check "portcullis log --journal: exit 0" test $? -eq 0
+pc_check "portcullis log --journal reads them, with the journal's time and tag" \
+	grep -Eq '^[0-9-]+T[0-9:]+[+-][0-9]{4} [^ ]+ portcullisd\[[0-9]+\]: verdict=deny .*dport=8080 ' \
+	"$PC_TMP/jlog.out"
+pc_check "portcullis log --journal --verdict deny drops the rest" \
+	test -z "$(grep -v 'verdict=deny' "$PC_TMP/jlog.out")"
+# --follow: from now on, until SIGINT (timeout sends it after 8 s)
+ct timeout --preserve-status -s INT 8 portcullis log --journal --follow --verdict deny \
+	>"$PC_TMP/jf.out" 2>"$PC_TMP/jf.err" &
+jf=$!
+sleep 1.5 # journalctl -f is reading
+pc_tcp_blocked "$SRV4" 83
+wait "$jf"
+pc_check "portcullis log --journal --follow: exit 0 at SIGINT" test $? -eq 0
+pc_check "portcullis log --journal --follow: a line logged after it started" \
+	grep -q 'verdict=deny .*dport=83 ' "$PC_TMP/jf.out"
+pc_check "portcullis log --journal --follow: no line from before it started" \
+	sh -c "! grep -q 'dport=8080 ' '$PC_TMP/jf.out'"
 
 # ---- log-target = file: and logrotate ------------------------------------------------------
 vlog=/var/log/portcullis/verdicts.log
@@ -251,12 +292,24 @@ ct sed -i "s|^log-target = syslog\$|log-target = file:$vlog|" "$conf"
 pc_check "log-target = file: reloads" reload
 pc_tcp_blocked "$SRV4" 81
 pc_check "verdict lines go to $vlog" wait_ct_file "$vlog" 'dport=81 '
+# portcullis log --follow across the rotation (SIGINT after 10 s)
+ct timeout --preserve-status -s INT 10 portcullis log --follow --verdict deny "$vlog" \
+	>"$PC_TMP/follow.out" 2>"$PC_TMP/follow.err" &
+follow=$!
+sleep 0.5 # at the end of the file
+pc_tcp_blocked "$SRV4" 84
+pc_check "the line for port 84 is in $vlog" wait_ct_file "$vlog" 'dport=84 '
 pc_check "logrotate -f /etc/logrotate.d/portcullis succeeds" \
 	ct logrotate -f /etc/logrotate.d/portcullis
 pc_check "the old log was rotated" ct grep -q 'dport=81 ' "$vlog.1"
 pc_tcp_blocked "$SRV4" 82
 pc_check "after SIGUSR2 the daemon writes a new $vlog" wait_ct_file "$vlog" 'dport=82 '
 pc_check "and nothing more into the rotated one" ct sh -c "! grep -q 'dport=82 ' $vlog.1"
+wait "$follow"
+pc_check "portcullis log --follow: exit 0 at SIGINT" test $? -eq 0
+pc_check "portcullis log --follow: the line before the rotation and the one after it" \
+	sh -c "grep 'verdict=deny' '$PC_TMP/follow.out' | grep -o 'dport=8[0-9] ' | uniq | tr -d '\n' |
+		grep -qx 'dport=84 dport=82 '"
 pc_check "portcullis log reads the file" \
 	grep -q 'dport=82 ' <<<"$(ct portcullis log "$vlog" --verdict deny)"
 
@@ -287,6 +340,7 @@ pc_check "/etc is read-only" ro_for "$pid" /etc
 pc_check "/run is read-only" ro_for "$pid" /run
 pc_check "/run/portcullis is writable" rw_for "$pid" /run/portcullis
 pc_check "/var/log/portcullis is writable" rw_for "$pid" /var/log/portcullis
+pc_check "$textdir is writable (metrics-file)" rw_for "$pid" "$textdir"
 pc_check "its /proc hides other processes" \
 	grep -q 'hidepid=invisible' <<<"$(ct cat "/proc/$pid/mountinfo")"
 

@@ -132,6 +132,7 @@ START_TEST(settings_defaults)
 		ck_assert_str_eq(s->status_file, "/run/portcullis/status");
 		ck_assert(s->stateful);
 		ck_assert_uint_eq(s->mark_mask, 0xff000000);
+		ck_assert_ptr_null(s->metrics_file);
 		pc_policy_free(p);
 	}
 }
@@ -148,7 +149,8 @@ START_TEST(settings_valid)
 				      "log-format = json\n"
 				      "log-rate = 5\n"
 				      "pid-file = /run/pc.pid\n"
-				      "status-file = /run/pc.status\n");
+				      "status-file = /run/pc.status\n"
+				      "metrics-file = /run/pc/portcullis.prom\n");
 	const struct pc_settings *s = pc_policy_settings(p);
 
 	ck_assert_int_eq(s->dflt, PC_PERMIT);
@@ -162,6 +164,11 @@ START_TEST(settings_valid)
 	ck_assert_uint_eq(s->log_rate, 5);
 	ck_assert_str_eq(s->pid_file, "/run/pc.pid");
 	ck_assert_str_eq(s->status_file, "/run/pc.status");
+	ck_assert_str_eq(s->metrics_file, "/run/pc/portcullis.prom");
+	pc_policy_free(p);
+
+	p = load_ok("[portcullis]\nmetrics-file =\n"); /* empty: off */
+	ck_assert_ptr_null(pc_policy_settings(p)->metrics_file);
 	pc_policy_free(p);
 
 	p = load_ok("[portcullis]\ndefault = deny\nqueue = 2-5\nfail = closed\nlog = none\n"
@@ -217,6 +224,7 @@ static const struct {
 	{ "log-rate = 99999999999", "99999999999" },
 	{ "pid-file = run/pc.pid", "run/pc.pid" },
 	{ "status-file = status", "status" },
+	{ "metrics-file = portcullis.prom", "'portcullis.prom' is not an absolute path" },
 	{ "stateful = maybe", "maybe" },
 	{ "mark-mask = 0x1f", "fewer than 6 bits" },
 	{ "mark-mask = 0x100000000", "0x100000000" },

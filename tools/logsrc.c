@@ -278,7 +278,7 @@ static int open_journal(struct pc_logsrc *s, const struct pc_logsrc_cfg *cfg, ch
 {
 	char since[32];
 	const char *argv[12] = { "journalctl", "--quiet", "--no-pager", "--output=short-iso",
-				 "--unit=" PC_LOGSRC_UNIT };
+				 ("--unit=" PC_LOGSRC_UNIT) };
 	size_t n = 5;
 
 	if (cfg->since_set) {

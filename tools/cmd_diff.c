@@ -60,8 +60,7 @@ typedef int elem_fmt(const void *v, size_t i, char *buf, size_t len);
 
 static int fmt_prefix(const void *v, size_t i, char *buf, size_t len)
 {
-	return snprintf(buf, len, "%s",
-			pc_prefix_format(&((const struct pc_prefix *)v)[i], buf, len));
+	return (int)strlen(pc_prefix_format(&((const struct pc_prefix *)v)[i], buf, len));
 }
 
 static int fmt_port(const void *v, size_t i, char *buf, size_t len)

@@ -97,6 +97,11 @@ static struct pc_pcapread *setup(pcap_t *pcap, const char *name, const char *err
 	int dlt;
 
 	if (!pcap) {
+		size_t n = strlen(name);
+
+		/* libpcap names the file itself when it cannot open it */
+		if (!strncmp(errbuf, name, n) && !strncmp(errbuf + n, ": ", 2))
+			errbuf += n + 2;
 		snprintf(err, PC_PCAPREAD_ERRLEN, "%s: %s", name, errbuf);
 		return NULL;
 	}

@@ -537,6 +537,49 @@ static bool is_local(const struct pc_replay *r, uint8_t family, const uint8_t *a
 	return false;
 }
 
+static bool is_group(const struct pc_pkt *p)
+{
+	if (p->family == PC_FAM_V4)
+		return (p->dst[0] & 0xf0) == 0xe0 || !memcmp(p->dst, "\xff\xff\xff\xff", 4);
+	return p->dst[0] == 0xff;
+}
+
+/* Whether the host takes a group packet from its link without being told:
+ * the limited broadcast, all-nodes, and the solicited-node group of one of
+ * its IPv6 addresses (Linux delivers no other group it has not joined:
+ * name those in the local addresses). */
+static bool joined(const struct pc_replay *r, const struct pc_pkt *p)
+{
+	static const uint8_t all4[4] = { 224, 0, 0, 1 }, bcast[4] = { 255, 255, 255, 255 };
+	static const uint8_t all6[16] = { 0xff, 0x02, [15] = 1 };
+	static const uint8_t sol6[13] = { 0xff, 0x02, [11] = 1, [12] = 0xff };
+
+	if (p->family == PC_FAM_V4)
+		return !memcmp(p->dst, all4, 4) || !memcmp(p->dst, bcast, 4);
+	if (!memcmp(p->dst, all6, 16))
+		return true;
+	if (memcmp(p->dst, sol6, sizeof(sol6)))
+		return false;
+	for (size_t i = 0; i < r->cfg.n_local; i++) {
+		const struct pc_prefix *l = &r->cfg.local[i];
+
+		if (l->family == PC_FAM_V6 && (l->plen <= 104 || !memcmp(l->addr + 13, p->dst + 13, 3)))
+			return true;
+	}
+	return false;
+}
+
+/* In: to a local address (or a group the host is in, from elsewhere); out:
+ * from one. */
+static uint8_t direction(const struct pc_replay *r, const struct pc_pkt *p)
+{
+	bool from_local = is_local(r, p->family, p->src);
+
+	if (is_group(p) && !from_local)
+		return is_local(r, p->family, p->dst) || joined(r, p) ? PC_DIR_IN : 0;
+	return is_local(r, p->family, p->dst) ? PC_DIR_IN : from_local ? PC_DIR_OUT : 0;
+}
+
 int pc_replay_packet(struct pc_replay *r, const uint8_t *data, size_t caplen, size_t origlen,
 		     int64_t ts_us)
 {
@@ -560,8 +603,7 @@ int pc_replay_packet(struct pc_replay *r, const uint8_t *data, size_t caplen, si
 		malformed(r, status, origlen > UINT32_MAX ? UINT32_MAX : (uint32_t)origlen);
 		return PC_REPLAY_OK;
 	}
-	p.dir = is_local(r, p.family, p.dst) ? PC_DIR_IN :
-		is_local(r, p.family, p.src) ? PC_DIR_OUT : 0;
+	p.dir = direction(r, &p);
 	if (!p.dir)
 		aggregate(r, C_FOREIGN, &p, 0, p.len);
 	else if (p.flags & PC_PKT_FRAG)

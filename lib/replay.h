@@ -65,7 +65,10 @@ struct pc_replay_cfg {
 	const struct pc_policy *policy[PC_REPLAY_POLICIES];
 	const struct pc_index *index[PC_REPLAY_POLICIES]; /* compiled from policy[i] */
 	size_t n_policies;        /* 1 or 2 */
-	const struct pc_prefix *local; /* the guarded host's addresses */
+	/* the guarded host's addresses: a packet to one is in, from one out;
+	 * from elsewhere to 255.255.255.255, 224.0.0.1, ff02::1 or the
+	 * solicited-node group of a local IPv6 address is in too */
+	const struct pc_prefix *local;
 	size_t n_local;
 	size_t max_flows;         /* 0: PC_REPLAY_FLOWS_DEFAULT */
 	/* false: track what the daemon would (a denied connection leaves no

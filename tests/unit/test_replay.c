@@ -468,6 +468,9 @@ START_TEST(foreign_malformed_and_short)
 
 	rig_up(policy_text, NULL, false, 0);
 	feed(tcp(R4, Y4, 51000, 22, SYN), 1);
+	feed(udp(R4, "\xe0\x00\x00\x01", 5353, 5353), 1.5); /* to all hosts */
+	feed(udp(H4, "\xff\xff\xff\xff", 68, 67), 1.6);
+	feed(udp(R4, "\xe0\x00\x00\xfb", 5353, 5353), 1.7); /* a group the host is not in */
 	bad.b[0] = 0x55; /* IP version 5 */
 	feed(bad, 2);
 	ck_assert_int_eq(pc_replay_packet(rig.r, cut.b, 30, cut.len, 3 * S), PC_REPLAY_SHORT);
@@ -475,13 +478,18 @@ START_TEST(foreign_malformed_and_short)
 	cut.b[3] = 30;
 	feed(cut, 4);
 	pc_replay_finish(rig.r);
-	ck_assert_uint_eq(rig.n, 3);
+	ck_assert_uint_eq(rig.n, 6);
 	ck_assert_int_eq(rig.got[0].v[0].state, PC_RSTATE_FOREIGN);
 	ck_assert_uint_eq(rig.got[0].key.dir, 0);
-	expect(1, 0, PC_DENY, "(none)", PC_RSTATE_MALFORMED, 1);
-	ck_assert_int_eq(rig.got[1].reason, PC_PKT_BAD_VERSION);
-	expect(2, 0, PC_DENY, "(none)", PC_RSTATE_MALFORMED, 1);
-	ck_assert_int_eq(rig.got[2].reason, PC_PKT_TRUNCATED);
+	expect(1, 0, PC_DENY, "-", PC_RSTATE_NEW, 1);
+	ck_assert_uint_eq(rig.got[1].key.dir, PC_DIR_IN);
+	expect(2, 0, PC_DENY, "-", PC_RSTATE_NEW, 1);
+	ck_assert_uint_eq(rig.got[2].key.dir, PC_DIR_OUT);
+	ck_assert_int_eq(rig.got[3].v[0].state, PC_RSTATE_FOREIGN);
+	expect(4, 0, PC_DENY, "(none)", PC_RSTATE_MALFORMED, 1);
+	ck_assert_int_eq(rig.got[4].reason, PC_PKT_BAD_VERSION);
+	expect(5, 0, PC_DENY, "(none)", PC_RSTATE_MALFORMED, 1);
+	ck_assert_int_eq(rig.got[5].reason, PC_PKT_TRUNCATED);
 	rig_down();
 }
 END_TEST

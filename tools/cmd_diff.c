@@ -295,6 +295,7 @@ static int diff_rules(const struct pc_policy *a, const struct pc_policy *b)
 
 /* The connections that went from one answer to another. */
 struct group {
+	uint32_t id;            /* its place in struct traffic's groups */
 	struct pc_replay_verdict a, b;
 	uint64_t conns, packets;
 	struct pc_tally *remotes;
@@ -338,7 +339,8 @@ static struct group *group_of(struct traffic *t, const struct pc_replay_conn *c)
 		t->cap_groups = cap;
 	}
 	g = &t->groups[t->n_groups];
-	*g = (struct group){ .a = c->v[0], .b = c->v[1], .remotes = pc_tally_new() };
+	*g = (struct group){ .id = (uint32_t)t->n_groups, .a = c->v[0], .b = c->v[1],
+			     .remotes = pc_tally_new() };
 	if (!g->remotes)
 		return NULL;
 	t->n_groups++;
@@ -369,7 +371,7 @@ static void on_conn(void *arg, const struct pc_replay_conn *c)
 		t->failed |= pc_tally_add(g->remotes, addr, strlen(addr), 1) < 0;
 	else
 		g->remotes_left_out++;
-	s.group = (uint32_t)(g - t->groups);
+	s.group = g->id;
 	s.c = *c;
 	t->failed |= fwrite(&s, sizeof(s), 1, t->spill) != 1;
 }
@@ -379,11 +381,14 @@ static const char *rule_text(const struct pc_policy *p, const struct pc_replay_v
 {
 	const char *r = pc_capture_rule(p, v);
 
+	const char *note = v->by_reply ? " (on the first reply: stateful = no)" : "";
+
 	if (!strcmp(r, "-") && v->rule == -1)
 		r = "(the default)";
-	snprintf(buf, len, "'%s'%s", r, v->by_reply ? " (on the first reply: stateful = no)" : "");
 	if (r[0] == '(')
-		snprintf(buf, len, "%s", r);
+		snprintf(buf, len, "%s%s", r, note);
+	else
+		snprintf(buf, len, "'%s'%s", r, note);
 	return buf;
 }
 
@@ -393,7 +398,7 @@ static int by_size(const void *a, const void *b)
 
 	if (x->conns != y->conns)
 		return x->conns > y->conns ? -1 : 1;
-	return 0;
+	return x->id < y->id ? -1 : 1;
 }
 
 static void print_remotes(const struct group *g)
@@ -427,24 +432,18 @@ static void print_conn(const struct pc_replay_conn *c)
 /* Each group, the biggest first, with its connections read back from the spill. */
 static int print_groups(struct traffic *t)
 {
-	uint32_t *rank = malloc((t->n_groups + 1) * sizeof(*rank));
 	struct group *sorted = malloc((t->n_groups + 1) * sizeof(*sorted));
 	struct spilled s;
 
-	if (!rank || !sorted) {
-		free(rank);
-		free(sorted);
+	if (!sorted)
 		return -1;
-	}
-	memcpy(sorted, t->groups, t->n_groups * sizeof(*sorted));
+	if (t->n_groups)
+		memcpy(sorted, t->groups, t->n_groups * sizeof(*sorted));
 	qsort(sorted, t->n_groups, sizeof(*sorted), by_size);
 	for (size_t i = 0; i < t->n_groups; i++) {
 		const struct group *g = &sorted[i];
-		uint32_t id = 0;
 		char ra[PC_LOGREAD_NAME_MAX + 48], rb[PC_LOGREAD_NAME_MAX + 48];
 
-		while (t->groups[id].remotes != g->remotes)
-			id++;
 		printf("\n%s -> %s: %" PRIu64 " connection%s, %" PRIu64 " packets: %s -> %s\n",
 		       pc_capture_verdict(&g->a), pc_capture_verdict(&g->b), g->conns,
 		       g->conns == 1 ? "" : "s", g->packets, rule_text(t->pol[0], &g->a, ra, sizeof(ra)),
@@ -452,10 +451,9 @@ static int print_groups(struct traffic *t)
 		print_remotes(g);
 		rewind(t->spill);
 		while (fread(&s, sizeof(s), 1, t->spill) == 1)
-			if (s.group == id)
+			if (s.group == g->id)
 				print_conn(&s.c);
 	}
-	free(rank);
 	free(sorted);
 	return ferror(t->spill) ? -1 : 0;
 }

@@ -424,8 +424,10 @@ int pc_cmd_explain(int argc, char **argv)
 	if (optind < argc)
 		return pc_cli_misuse(&pc_explain_cli, "unexpected argument '%s' (packets are read "
 				     "from stdin)", argv[optind]);
-	if ((rc = check_opts(&o)) >= 0)
+	if ((rc = check_opts(&o)) >= 0) {
+		free(o.cap.local);
 		return rc;
+	}
 	rc = 1;
 	if (!(p = pc_cli_load(o.conf)))
 		goto out;

@@ -569,11 +569,25 @@ static bool joined(const struct pc_replay *r, const struct pc_pkt *p)
 	return false;
 }
 
+/* Duplicate address detection of a local address: a neighbour solicitation
+ * from :: whose target is the host's (another host's is not the host's). */
+static bool own_dad(const struct pc_replay *r, const uint8_t *data, size_t caplen,
+		    const struct pc_pkt *p)
+{
+	static const uint8_t unspecified[16];
+	size_t target = (size_t)p->l4off + 8;
+
+	return p->family == PC_FAM_V6 && p->proto == PROTO_ICMPV6 && (p->flags & PC_PKT_ICMP) &&
+	       p->icmp_type == 135 && !memcmp(p->src, unspecified, 16) && target + 16 <= caplen &&
+	       is_local(r, PC_FAM_V6, data + target);
+}
+
 /* In: to a local address (or a group the host is in, from elsewhere); out:
  * from one. */
-static uint8_t direction(const struct pc_replay *r, const struct pc_pkt *p)
+static uint8_t direction(const struct pc_replay *r, const uint8_t *data, size_t caplen,
+			 const struct pc_pkt *p)
 {
-	bool from_local = is_local(r, p->family, p->src);
+	bool from_local = is_local(r, p->family, p->src) || own_dad(r, data, caplen, p);
 
 	if (is_group(p) && !from_local)
 		return is_local(r, p->family, p->dst) || joined(r, p) ? PC_DIR_IN : 0;
@@ -603,7 +617,7 @@ int pc_replay_packet(struct pc_replay *r, const uint8_t *data, size_t caplen, si
 		malformed(r, status, origlen > UINT32_MAX ? UINT32_MAX : (uint32_t)origlen);
 		return PC_REPLAY_OK;
 	}
-	p.dir = direction(r, &p);
+	p.dir = direction(r, data, cap, &p);
 	if (!p.dir)
 		aggregate(r, C_FOREIGN, &p, 0, p.len);
 	else if (p.flags & PC_PKT_FRAG)

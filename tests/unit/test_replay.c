@@ -100,11 +100,12 @@ static struct buf icmp_error(const char *src, const char *dst, uint8_t type, con
 static struct buf nd6(void)
 {
 	struct buf p = { .len = 0 };
-	uint8_t h[40] = { 0x60, 0, 0, 0, 0, 8, 58, 255 };
-	uint8_t icmp[8] = { 135 };
+	uint8_t h[40] = { 0x60, 0, 0, 0, 0, 24, 58, 255 };
+	uint8_t icmp[24] = { 135 };
 
 	h[8] = 0x20, h[9] = 0x01, h[10] = 0x0d, h[11] = 0xb8, h[13] = 1, h[23] = 0x10;
 	h[24] = 0x20, h[25] = 0x01, h[26] = 0x0d, h[27] = 0xb8, h[29] = 1, h[39] = 0x02;
+	memcpy(icmp + 8, h + 24, 16); /* its target: the host */
 	put(&p, h, sizeof(h));
 	put(&p, icmp, sizeof(icmp));
 	return p;
@@ -291,6 +292,31 @@ START_TEST(icmp_errors_join_their_connection)
 	expect(0, 0, PC_PERMIT, "DNS Client", PC_RSTATE_NEW, 2);
 	expect(1, 0, PC_DENY, "(none)", PC_RSTATE_INVALID, 1);
 	ck_assert_uint_eq(rig.got[1].key.icmp_type, 3);
+	rig_down();
+}
+END_TEST
+
+/* Duplicate address detection (from ::): the host's own goes out, another
+ * host's for a group the host is not in is not the host's. */
+START_TEST(dad_goes_out)
+{
+	struct buf own = nd6(), other = nd6();
+	static const uint8_t unspec[16];
+
+	memcpy(own.b + 8, unspec, 16);           /* from :: */
+	memcpy(own.b + 24, "\xff\x02\0\0\0\0\0\0\0\0\0\x01\xff\0\0\x02", 16);
+	own.b[40 + 8 + 15] = 0x02;                /* target: the host, 2001:db8:1::2 */
+	other = own;
+	other.b[40 + 8 + 15] = 0x10;              /* target: 2001:db8:1::10 */
+	other.b[24 + 15] = 0x10;
+	rig_up(policy_text, NULL, false, 0);
+	feed(own, 1);
+	feed(other, 2);
+	pc_replay_finish(rig.r);
+	ck_assert_uint_eq(rig.n, 2);
+	expect(0, 0, PC_PERMIT, "ND", PC_RSTATE_UNTRACKED, 1);
+	ck_assert_uint_eq(rig.got[0].key.dir, PC_DIR_OUT);
+	ck_assert_int_eq(rig.got[1].v[0].state, PC_RSTATE_FOREIGN);
 	rig_down();
 }
 END_TEST
@@ -529,6 +555,7 @@ static Suite *replay_suite(void)
 	tcase_add_test(tc, echo_replies_need_their_request);
 	tcase_add_test(tc, icmp_errors_join_their_connection);
 	tcase_add_test(tc, untrackable_icmp_is_decided_alone);
+	tcase_add_test(tc, dad_goes_out);
 	tcase_add_test(tc, udp_timeouts);
 	tcase_add_test(tc, tcp_timeouts);
 	tcase_add_test(tc, table_is_bounded);

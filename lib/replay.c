@@ -212,7 +212,8 @@ static void evict(struct pc_replay *r)
 		best = -1;
 		for (int c = 0; c < T_AGG; c++)
 			if (r->head[c] != NIL &&
-			    (best < 0 || deadline(r, r->head[c], c) < deadline(r, r->head[best], best)))
+			    (best < 0 ||
+			     deadline(r, r->head[c], c) < deadline(r, r->head[best], best)))
 				best = c;
 		r->st.evicted++;
 	}
@@ -449,8 +450,8 @@ static void conn_packet(struct pc_replay *r, struct rec *x, const struct pc_pkt 
 
 /* The connection of tuple t in either orientation: swapped is the tuple
  * of a packet going the other way. *reply: it was found by swapped. */
-static struct rec *find_conn(struct pc_replay *r, const struct tuple *t, const struct tuple *swapped,
-			     bool *reply)
+static struct rec *find_conn(struct pc_replay *r, const struct tuple *t,
+			     const struct tuple *swapped, bool *reply)
 {
 	struct rec *x = find(r, t);
 
@@ -563,7 +564,8 @@ static bool joined(const struct pc_replay *r, const struct pc_pkt *p)
 	for (size_t i = 0; i < r->cfg.n_local; i++) {
 		const struct pc_prefix *l = &r->cfg.local[i];
 
-		if (l->family == PC_FAM_V6 && (l->plen <= 104 || !memcmp(l->addr + 13, p->dst + 13, 3)))
+		if (l->family == PC_FAM_V6 &&
+		    (l->plen <= 104 || !memcmp(l->addr + 13, p->dst + 13, 3)))
 			return true;
 	}
 	return false;
@@ -716,7 +718,8 @@ int pc_replay_parse_local(const char *s, struct pc_prefix **v, size_t *n, char *
 		return -1;
 	for (size_t i = 0; i < *n; i++)
 		if ((*v)[i].family == PC_FAM_ANY) {
-			snprintf(err, errlen, "'any' is not the host's address: name its addresses");
+			snprintf(err, errlen, "'any' is not the host's address: "
+				 "name its addresses");
 			free(*v);
 			*v = NULL;
 			return -1;

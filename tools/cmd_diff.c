@@ -29,8 +29,8 @@ enum { OPT_PCAP = PC_OPT_LONG, OPT_LOCAL, OPT_FLOWS, OPT_LOG };
 static const struct pc_cli_opt opts[] = {
 	PC_CLI_OPT_CONFIG,
 	{ "pcap", OPT_PCAP, "FILE", "the traffic: a capture (pcap or pcapng; - is stdin)" },
-	{ "local", OPT_LOCAL, "ADDR[/LEN],...", "with --pcap: the host's addresses (a packet to one\n"
-	  "is in, from one is out)" },
+	{ "local", OPT_LOCAL, "ADDR[/LEN],...",
+	  "with --pcap: the host's addresses (a packet to one\nis in, from one is out)" },
 	{ "flows", OPT_FLOWS, "N", "with --pcap: connections tracked at once (default 131072)" },
 	{ "log", OPT_LOG, "FILE", "the traffic: the connections of a verdict log (text or JSON;\n"
 	  "- is stdin)" },
@@ -264,13 +264,14 @@ static int diff_rules(const struct pc_policy *a, const struct pc_policy *b)
 		long j = pc_policy_find(b, ra[i].name);
 
 		if (j < 0) {
-			printf("  removed   '%s'%s\n", ra[i].name, ra[i].enabled ? "" : " (was off)");
+			printf("  removed   '%s'%s\n", ra[i].name,
+			       ra[i].enabled ? "" : " (was off)");
 			n++;
 			continue;
 		}
 		if (ra[i].enabled != rb[j].enabled && ++n)
-			printf("  switched  '%s': %s -> %s\n", ra[i].name, ra[i].enabled ? "on" : "off",
-			       rb[j].enabled ? "on" : "off");
+			printf("  switched  '%s': %s -> %s\n", ra[i].name,
+			       ra[i].enabled ? "on" : "off", rb[j].enabled ? "on" : "off");
 		n += rule_changes(&ra[i], &rb[j]);
 	}
 	for (size_t j = 0; j < nb; j++)
@@ -327,7 +328,8 @@ static struct group *group_of(struct traffic *t, const struct pc_replay_conn *c)
 	struct group *g;
 
 	for (size_t i = 0; i < t->n_groups; i++)
-		if (same_answer(&t->groups[i].a, &c->v[0]) && same_answer(&t->groups[i].b, &c->v[1]))
+		if (same_answer(&t->groups[i].a, &c->v[0]) &&
+		    same_answer(&t->groups[i].b, &c->v[1]))
 			return &t->groups[i];
 	if (t->n_groups == t->cap_groups) {
 		size_t cap = t->cap_groups ? 2 * t->cap_groups : 16;
@@ -356,7 +358,8 @@ static void on_conn(void *arg, const struct pc_replay_conn *c)
 
 	t->conns++;
 	if (c->v[0].state == PC_RSTATE_FOREIGN || c->v[0].verdict == c->v[1].verdict) {
-		t->rule_only += c->v[0].state != PC_RSTATE_FOREIGN && !same_answer(&c->v[0], &c->v[1]);
+		t->rule_only += c->v[0].state != PC_RSTATE_FOREIGN &&
+				!same_answer(&c->v[0], &c->v[1]);
 		return;
 	}
 	t->changed++;
@@ -414,7 +417,8 @@ static void print_remotes(const struct group *g)
 	if (n > TOP_REMOTES)
 		printf(", %zu more", n - TOP_REMOTES);
 	if (g->remotes_left_out)
-		printf(" (and %" PRIu64 " connections of addresses not counted)", g->remotes_left_out);
+		printf(" (and %" PRIu64 " connections of addresses not counted)",
+		       g->remotes_left_out);
 	putchar('\n');
 	free(e);
 }
@@ -423,7 +427,8 @@ static void print_conn(const struct pc_replay_conn *c)
 {
 	char tuple[160], first[32], last[32];
 
-	printf("    %s\t%s\t%s\t%" PRIu64 "\t%" PRIu64 "\n", pc_capture_tuple(c, tuple, sizeof(tuple)),
+	printf("    %s\t%s\t%s\t%" PRIu64 "\t%" PRIu64 "\n",
+	       pc_capture_tuple(c, tuple, sizeof(tuple)),
 	       c->first_us == NO_TIME ? "-" : pc_capture_time(c->first_us, first, sizeof(first)),
 	       c->last_us == NO_TIME ? "-" : pc_capture_time(c->last_us, last, sizeof(last)),
 	       c->packets, c->bytes);
@@ -446,7 +451,8 @@ static int print_groups(struct traffic *t)
 
 		printf("\n%s -> %s: %" PRIu64 " connection%s, %" PRIu64 " packets: %s -> %s\n",
 		       pc_capture_verdict(&g->a), pc_capture_verdict(&g->b), g->conns,
-		       g->conns == 1 ? "" : "s", g->packets, rule_text(t->pol[0], &g->a, ra, sizeof(ra)),
+		       g->conns == 1 ? "" : "s", g->packets,
+		       rule_text(t->pol[0], &g->a, ra, sizeof(ra)),
 		       rule_text(t->pol[1], &g->b, rb, sizeof(rb)));
 		print_remotes(g);
 		rewind(t->spill);
@@ -625,7 +631,8 @@ static int parse_opts(int argc, char **argv, struct diff_opts *o)
 	o->old = n == 2 ? argv[optind] : o->conf ? o->conf : PC_DEFAULT_CONF;
 	o->new_path = argv[argc - 1];
 	if (o->log && o->cap.pcap)
-		return pc_cli_misuse(&pc_diff_cli, "--pcap and --log: one kind of traffic at a time");
+		return pc_cli_misuse(&pc_diff_cli, "--pcap and --log: one kind of traffic at a "
+				     "time");
 	if (pc_capture_check(&o->cap, err, sizeof(err)) < 0)
 		return pc_cli_misuse(&pc_diff_cli, "%s", err);
 	return -1;

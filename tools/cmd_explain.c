@@ -310,7 +310,8 @@ static int explain_pcap(const struct pc_policy *p, const struct pc_index *ix,
 	int rc = 1;
 
 	pc_policy_rules(p, &out.n_rules);
-	if (!(out.rows = calloc(out.n_rules + 4, sizeof(*out.rows))) || !(r = pc_replay_new(&cfg))) {
+	out.rows = calloc(out.n_rules + 4, sizeof(*out.rows));
+	if (!out.rows || !(r = pc_replay_new(&cfg))) {
 		perror("portcullis explain: the flow table");
 		goto out;
 	}
@@ -350,8 +351,8 @@ static const struct pc_cli_opt opts[] = {
 	{ "verify", OPT_VERIFY, NULL, "check every answer against the linear reference (slow)" },
 	{ "pcap", OPT_PCAP, "FILE", "decide the packets of a capture (pcap or pcapng; - is stdin)\n"
 	  "instead: one line per connection" },
-	{ "local", OPT_LOCAL, "ADDR[/LEN],...", "with --pcap: the host's addresses (a packet to one\n"
-	  "is in, from one is out)" },
+	{ "local", OPT_LOCAL, "ADDR[/LEN],...",
+	  "with --pcap: the host's addresses (a packet to one\nis in, from one is out)" },
 	{ "summary", OPT_SUMMARY, NULL, "with --pcap: connections, packets and bytes per rule" },
 	{ "flows", OPT_FLOWS, "N", "with --pcap: connections tracked at once (default 131072)" },
 	{ NULL, 0, NULL, NULL },

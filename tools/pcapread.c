@@ -109,8 +109,9 @@ static struct pc_pcapread *setup(pcap_t *pcap, const char *name, const char *err
 	if (!find_linktype(dlt)) {
 		const char *dn = pcap_datalink_val_to_name(dlt);
 
-		snprintf(err, PC_PCAPREAD_ERRLEN, "%s: link type %d (%s) is not one the replay reads "
-			 "(Ethernet, Linux cooked SLL or SLL2, raw IP)", name, dlt, dn ? dn : "unknown");
+		snprintf(err, PC_PCAPREAD_ERRLEN, "%s: link type %d (%s) is not one the replay "
+			 "reads (Ethernet, Linux cooked SLL or SLL2, raw IP)", name, dlt,
+			 dn ? dn : "unknown");
 		pcap_close(pcap);
 		return NULL;
 	}

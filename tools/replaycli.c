@@ -34,7 +34,8 @@ int pc_capture_check(struct pc_capture_opts *o, char *err, size_t errlen)
 		return -1;
 	}
 	if (!o->pcap && (o->local_arg || o->flows)) {
-		snprintf(err, errlen, "%s goes with --pcap FILE", o->local_arg ? "--local" : "--flows");
+		snprintf(err, errlen, "%s goes with --pcap FILE",
+			 o->local_arg ? "--local" : "--flows");
 		return -1;
 	}
 	if (o->local_arg && pc_replay_parse_local(o->local_arg, &o->local, &o->n_local, why,
@@ -60,9 +61,9 @@ static void report(const char *cmd, const char *name, const struct pc_pcapread_s
 	const struct pc_replay_stats *rs = &res->replay;
 
 	if (ps->short_link) {
-		fprintf(stderr, "portcullis %s: %s: %" PRIu64 " frame%s shorter than the link-layer "
-			"header, not decided (first: packet %" PRIu64 ")\n", cmd, name, ps->short_link,
-			ps->short_link == 1 ? "" : "s", ps->first_short);
+		fprintf(stderr, "portcullis %s: %s: %" PRIu64 " frame%s shorter than the "
+			"link-layer header, not decided (first: packet %" PRIu64 ")\n", cmd, name,
+			ps->short_link, ps->short_link == 1 ? "" : "s", ps->first_short);
 		res->incomplete = true;
 	}
 	if (rs->short_capture) {
@@ -105,7 +106,8 @@ int pc_capture_run(const char *cmd, const char *path, struct pc_replay *r,
 		}
 	}
 	if (rc < 0) {
-		fprintf(stderr, "portcullis %s: %s (the packets before it are replayed)\n", cmd, err);
+		fprintf(stderr, "portcullis %s: %s (the packets before it are replayed)\n", cmd,
+			err);
 		res->incomplete = true;
 	}
 	pc_replay_finish(r);

@@ -168,7 +168,8 @@ static void rig_down(void)
 
 static void feed(struct buf p, double t)
 {
-	ck_assert_int_eq(pc_replay_packet(rig.r, p.b, p.len, p.len, (int64_t)(t * S)), PC_REPLAY_OK);
+	ck_assert_int_eq(pc_replay_packet(rig.r, p.b, p.len, p.len, (int64_t)(t * S)),
+			 PC_REPLAY_OK);
 }
 
 static const char *rule_name(size_t pol, long rule)

@@ -175,7 +175,8 @@ int pc_pcapread_next(struct pc_pcapread *r, struct pc_capture_pkt *p, char *err)
 		}
 		p->ip = data + off;
 		p->caplen = h->caplen - (size_t)off;
-		p->origlen = h->len > (size_t)off ? h->len - (size_t)off : p->caplen;
+		/* a record may claim fewer bytes on the wire than it holds */
+		p->origlen = (h->len > h->caplen ? h->len : h->caplen) - (size_t)off;
 		p->ts_us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
 		p->number = r->st.frames;
 		return 1;

@@ -58,6 +58,10 @@ seeds() {
 		done <tests/cli/packets.txt ;;
 	fuzz_packet | fuzz_nfqmsg | fuzz_vlog_roundtrip)
 		python3 fuzz/seeds.py "$t" "$dir" ;;
+	fuzz_pcap) # the CLI test's capture in every framing it reads
+		for f in en10mb vlan sll sll2 raw ipv4 pcapng; do
+			python3 tests/cli/mkpcap.py "$f" "$dir/seed-$f.pcap"
+		done ;;
 	esac
 	# findings of the past, fixed: they must stay fixed
 	[ -d "fuzz/regress/$t" ] && cp fuzz/regress/"$t"/* "$dir/" || true

@@ -68,6 +68,20 @@ bool pc_conn_icmp_error(const struct pc_pkt *p)
 	return t && t->kind == K_ERROR;
 }
 
+bool pc_conn_icmp_reply(const struct pc_pkt *p)
+{
+	const struct icmp_type *t = icmp_type(p);
+
+	return t && t->kind == K_REPLY;
+}
+
+bool pc_conn_icmp_query(const struct pc_pkt *p)
+{
+	const struct icmp_type *t = icmp_type(p);
+
+	return t && (t->kind == K_REQUEST || t->kind == K_REPLY);
+}
+
 /* key: p seen from the other end (addresses and ports swapped, a reply's
  * ICMP type turned into its request's). */
 static void swap(const struct pc_pkt *p, struct pc_pkt *key)

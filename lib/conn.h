@@ -30,6 +30,14 @@ bool pc_conn_untrackable(const struct pc_pkt *p);
 /* Whether p is an ICMP or ICMPv6 error (it carries an offending packet). */
 bool pc_conn_icmp_error(const struct pc_pkt *p);
 
+/* Whether p is an ICMP or ICMPv6 reply (echo reply, ...): conntrack
+ * accepts it only as the answer to a request it tracks. */
+bool pc_conn_icmp_reply(const struct pc_pkt *p);
+
+/* Whether p is an ICMP or ICMPv6 request or reply: a message whose
+ * identifier (the 16 bits after its checksum) is part of its connection. */
+bool pc_conn_icmp_query(const struct pc_pkt *p);
+
 /* The first packet of the connection that packet p (parsed from the caplen
  * bytes at data, p->dir set) belongs to, as far as the rules see it: its
  * addresses, ports, protocol, ICMP request type and direction. reply: p

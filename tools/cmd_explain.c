@@ -1,4 +1,5 @@
 /* cmd_explain.c - portcullis explain: decide packets described on stdin */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "index.h"
 #include "match.h"
 #include "pktline.h"
+#include "replaycli.h"
 #include "values.h"
 
 #define BATCH 32 /* packets looked up before their answers are written */
@@ -83,7 +85,8 @@ static void explain_verbose(const struct pc_policy *p, const struct pc_pkt *pkt)
 
 struct explain_opts {
 	const char *conf;
-	bool verbose, verify, short_format;
+	bool verbose, verify, short_format, summary;
+	struct pc_capture_opts cap;
 };
 
 /* The packet's words, as read, joined by one space. */
@@ -201,7 +204,144 @@ static int explain_stream(const struct pc_policy *p, const struct pc_index *ix, 
 	return rc;
 }
 
-enum { OPT_VERIFY = PC_OPT_LONG, OPT_FORMAT };
+/* ---- --pcap ---- */
+
+/* Per rule, the default and the verdicts without a rule: what --summary counts. */
+struct tally_row {
+	uint64_t conns, packets, bytes;
+	enum pc_action verdict;
+	long rule;
+	uint8_t state;
+};
+
+struct pcap_out {
+	const struct pc_policy *p;
+	bool summary;
+	size_t n_rules;
+	struct tally_row *rows; /* n_rules, the default, invalid, malformed, not local */
+};
+
+static size_t row_of(const struct pcap_out *o, const struct pc_replay_verdict *v)
+{
+	switch (v->state) {
+	case PC_RSTATE_INVALID:
+		return o->n_rules + 1;
+	case PC_RSTATE_MALFORMED:
+		return o->n_rules + 2;
+	case PC_RSTATE_FOREIGN:
+		return o->n_rules + 3;
+	}
+	return v->rule >= 0 ? (size_t)v->rule : o->n_rules;
+}
+
+static void on_conn(void *arg, const struct pc_replay_conn *c)
+{
+	struct pcap_out *o = arg;
+	char tuple[160], first[32], last[32];
+
+	if (o->summary) {
+		struct tally_row *t = &o->rows[row_of(o, &c->v[0])];
+
+		t->conns++;
+		t->packets += c->packets;
+		t->bytes += c->bytes;
+		t->verdict = c->v[0].verdict;
+		t->rule = c->v[0].rule;
+		t->state = c->v[0].state;
+		return;
+	}
+	printf("%s\t%s\t%s\t%s\t%s\t%" PRIu64 "\t%" PRIu64 "\t%s\n",
+	       pc_capture_tuple(c, tuple, sizeof(tuple)), pc_capture_verdict(&c->v[0]),
+	       pc_capture_rule(o->p, &c->v[0]), pc_capture_time(c->first_us, first, sizeof(first)),
+	       pc_capture_time(c->last_us, last, sizeof(last)), c->packets, c->bytes,
+	       pc_replay_state_name(c->v[0].state));
+}
+
+static int by_conns(const void *a, const void *b)
+{
+	const struct tally_row *x = *(const struct tally_row *const *)a;
+	const struct tally_row *y = *(const struct tally_row *const *)b;
+
+	if (x->conns != y->conns)
+		return x->conns > y->conns ? -1 : 1;
+	return x < y ? -1 : 1;
+}
+
+static void print_summary(const struct pcap_out *o, const struct pc_capture_result *res)
+{
+	size_t n = o->n_rules + 4, k = 0;
+	const struct tally_row **order = calloc(n, sizeof(*order));
+	uint64_t conns = 0;
+
+	if (!order) {
+		perror("portcullis explain");
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (o->rows[i].conns) {
+			order[k++] = &o->rows[i];
+			conns += o->rows[i].conns;
+		}
+	qsort(order, k, sizeof(*order), by_conns);
+	printf("%11s %12s %15s  %-7s  %s\n", "connections", "packets", "bytes", "verdict", "rule");
+	for (size_t i = 0; i < k; i++) {
+		struct pc_replay_verdict v = { order[i]->verdict, order[i]->rule, order[i]->state,
+					       false };
+
+		printf("%11" PRIu64 " %12" PRIu64 " %15" PRIu64 "  %-7s  %s\n", order[i]->conns,
+		       order[i]->packets, order[i]->bytes, pc_capture_verdict(&v),
+		       v.rule == -1 ? "(default)" : pc_capture_rule(o->p, &v));
+	}
+	printf("\n%" PRIu64 " connections, %" PRIu64 " IP packets of %" PRIu64 " frames (%" PRIu64
+	       " not IP)\n", conns, res->ip, res->frames, res->non_ip);
+	free(order);
+}
+
+static int explain_pcap(const struct pc_policy *p, const struct pc_index *ix,
+			const struct explain_opts *o)
+{
+	struct pcap_out out = { .p = p, .summary = o->summary };
+	struct pc_replay_cfg cfg = {
+		.policy = { p }, .index = { ix }, .n_policies = 1, .local = o->cap.local,
+		.n_local = o->cap.n_local, .max_flows = o->cap.flows, .emit = on_conn, .arg = &out,
+	};
+	struct pc_capture_result res;
+	struct pc_replay *r = NULL;
+	int rc = 1;
+
+	pc_policy_rules(p, &out.n_rules);
+	out.rows = calloc(out.n_rules + 4, sizeof(*out.rows));
+	if (!out.rows || !(r = pc_replay_new(&cfg))) {
+		perror("portcullis explain: the flow table");
+		goto out;
+	}
+	if (pc_capture_run("explain", o->cap.pcap, r, &res) < 0)
+		goto out;
+	if (o->summary)
+		print_summary(&out, &res);
+	rc = res.incomplete ? 1 : 0;
+out:
+	pc_replay_free(r);
+	free(out.rows);
+	return rc;
+}
+
+/* Options that do not go together. Returns -1 to go on, or 2 (reported). */
+static int check_opts(struct explain_opts *o)
+{
+	char err[ERRLEN];
+
+	if (pc_capture_check(&o->cap, err, sizeof(err)) < 0)
+		return pc_cli_misuse(&pc_explain_cli, "%s", err);
+	if (o->summary && !o->cap.pcap)
+		return pc_cli_misuse(&pc_explain_cli, "--summary goes with --pcap FILE");
+	if (o->cap.pcap && (o->verbose || o->verify || o->short_format))
+		return pc_cli_misuse(&pc_explain_cli, "--pcap answers per connection: -v, --verify "
+				     "and --format are for packet lines");
+	return -1;
+}
+
+enum { OPT_VERIFY = PC_OPT_LONG, OPT_FORMAT, OPT_PCAP, OPT_LOCAL, OPT_FLOWS, OPT_SUMMARY };
 
 static const struct pc_cli_opt opts[] = {
 	PC_CLI_OPT_CONFIG,
@@ -209,17 +349,27 @@ static const struct pc_cli_opt opts[] = {
 	{ "format", OPT_FORMAT, "long|short",
 	  "long: PACKET VERDICT RULE, tab-separated (the default);\nshort: VERDICT RULE" },
 	{ "verify", OPT_VERIFY, NULL, "check every answer against the linear reference (slow)" },
+	{ "pcap", OPT_PCAP, "FILE", "decide the packets of a capture (pcap or pcapng; - is stdin)\n"
+	  "instead: one line per connection" },
+	{ "local", OPT_LOCAL, "ADDR[/LEN],...",
+	  "with --pcap: the host's addresses (a packet to one\nis in, from one is out)" },
+	{ "summary", OPT_SUMMARY, NULL, "with --pcap: connections, packets and bytes per rule" },
+	{ "flows", OPT_FLOWS, "N", "with --pcap: connections tracked at once (default 131072)" },
 	{ NULL, 0, NULL, NULL },
 };
 
 const struct pc_cli_cmd pc_explain_cli = {
-	"explain", "[-c FILE] [-v] [--format long|short] [--verify] < PACKETS",
-	"Decide packets read from stdin as portcullisd would.\n"
+	"explain", "[-c FILE] [-v] [--format long|short] [--verify] < PACKETS | "
+	"--pcap FILE --local ADDR[/LEN],... [--summary] [--flows N]",
+	"Decide packets read from stdin, or a capture's, as portcullisd would.\n"
 	"One packet a line; each answer names the deciding rule (- when the default decides):\n"
-	"  in|out PROTO SRC DST [SPORT DPORT | TYPE CODE | frag]",
+	"  in|out PROTO SRC DST [SPORT DPORT | TYPE CODE | frag]\n"
+	"With --pcap, one line per connection (stateful = yes; per tuple and direction with\n"
+	"stateful = no), when it ends:\n"
+	"  PACKET VERDICT RULE FIRST LAST PACKETS BYTES STATE",
 	"A bad line is reported as stdin:LINE: FIELD: what is wrong; the others are answered.\n"
-	"Exit status: 0 every line answered, 1 a bad line (or --verify found a mismatch),\n"
-	"2 a usage error.\n",
+	"Exit status: 0 every line answered, 1 a bad line (or --verify found a mismatch, or\n"
+	"packets of the capture could not be decided), 2 a usage error.\n",
 	opts,
 };
 
@@ -237,6 +387,22 @@ static int on_opt(void *ctx, int key, const char *arg)
 	case OPT_VERIFY:
 		o->verify = true;
 		break;
+	case OPT_PCAP:
+		o->cap.pcap = arg;
+		break;
+	case OPT_LOCAL:
+		o->cap.local_arg = arg;
+		break;
+	case OPT_SUMMARY:
+		o->summary = true;
+		break;
+	case OPT_FLOWS: {
+		char err[ERRLEN];
+
+		if (pc_capture_flows(arg, &o->cap.flows, err, sizeof(err)) < 0)
+			return pc_cli_misuse(&pc_explain_cli, "--flows: %s", err);
+		break;
+	}
 	case OPT_FORMAT:
 		if (strcmp(arg, "long") && strcmp(arg, "short"))
 			return pc_cli_misuse(&pc_explain_cli, "--format: '%s' is neither long nor short",
@@ -259,6 +425,10 @@ int pc_cmd_explain(int argc, char **argv)
 	if (optind < argc)
 		return pc_cli_misuse(&pc_explain_cli, "unexpected argument '%s' (packets are read "
 				     "from stdin)", argv[optind]);
+	if ((rc = check_opts(&o)) >= 0) {
+		free(o.cap.local);
+		return rc;
+	}
 	rc = 1;
 	if (!(p = pc_cli_load(o.conf)))
 		goto out;
@@ -266,7 +436,7 @@ int pc_cmd_explain(int argc, char **argv)
 		perror("portcullis explain: compiling the rules");
 		goto out;
 	}
-	rc = explain_stream(p, ix, stdin, &o);
+	rc = o.cap.pcap ? explain_pcap(p, ix, &o) : explain_stream(p, ix, stdin, &o);
 	if (fflush(stdout) || ferror(stdout)) {
 		perror("portcullis explain: stdout");
 		rc = 1;
@@ -274,5 +444,6 @@ int pc_cmd_explain(int argc, char **argv)
 out:
 	pc_index_free(ix);
 	pc_policy_free(p);
+	free(o.cap.local);
 	return rc;
 }

@@ -17,8 +17,9 @@ int pc_cmd_enable(int argc, char **argv);  /* tools/cmd_toggle.c */
 int pc_cmd_disable(int argc, char **argv); /* tools/cmd_toggle.c */
 int pc_cmd_list(int argc, char **argv);    /* tools/cmd_list.c */
 int pc_cmd_status(int argc, char **argv);  /* tools/cmd_status.c */
+int pc_cmd_diff(int argc, char **argv);    /* tools/cmd_diff.c */
 
 extern const struct pc_cli_cmd pc_check_cli, pc_explain_cli, pc_hooks_cli, pc_log_cli,
-	pc_enable_cli, pc_disable_cli, pc_list_cli, pc_status_cli;
+	pc_enable_cli, pc_disable_cli, pc_list_cli, pc_status_cli, pc_diff_cli;
 
 #endif

@@ -18,6 +18,7 @@ static const struct subcommand subcommands[] = {
 	{ &pc_hooks_cli, pc_cmd_hooks },     { &pc_log_cli, pc_cmd_log },
 	{ &pc_enable_cli, pc_cmd_enable },   { &pc_disable_cli, pc_cmd_disable },
 	{ &pc_list_cli, pc_cmd_list },       { &pc_status_cli, pc_cmd_status },
+	{ &pc_diff_cli, pc_cmd_diff },
 };
 #define N_SUB (sizeof(subcommands) / sizeof(subcommands[0]))
 

@@ -95,10 +95,21 @@ hasnt "[portcullis] is no rule" "$tmp/reply" "portcullis"
 complete_line enable -c "$tmp/none.conf" HT
 expect "no policy file: no names, no error"
 
+complete_line explain --pcap x.pcap --l
+expect "explain --l: --local" --local
+complete_line explain --local ""
+expect "explain --local ADDRS: nothing to offer"
+complete_line diff --
+expect "diff --: its long options" --pcap --local --flows --log --help
+
 # Files after -c.
 : >"$tmp/pol-a.conf"
 : >"$tmp/pol-b.conf"
 complete_line check -c "$tmp/pol-"
 expect "check -c FILE: file names" "$tmp/pol-a.conf" "$tmp/pol-b.conf"
+complete_line diff "$tmp/pol-"
+expect "diff OLD NEW: file names" "$tmp/pol-a.conf" "$tmp/pol-b.conf"
+complete_line diff a.conf b.conf --pcap "$tmp/pol-"
+expect "diff --pcap FILE: file names" "$tmp/pol-a.conf" "$tmp/pol-b.conf"
 
 finish

@@ -252,21 +252,14 @@ void pc_metrics_format(struct pc_strbuf *w, const struct pc_status *st)
 }
 
 /* Writes the metrics of the status arg to fd (pc_fill_fn). */
+static void format_metrics(struct pc_strbuf *w, const void *arg)
+{
+	pc_metrics_format(w, arg);
+}
+
 static int write_all(int fd, const void *arg)
 {
-	char *buf = malloc(WRITE_BUF);
-	struct pc_strbuf w;
-	int err = 0;
-
-	if (!buf)
-		return -1;
-	pc_strbuf_init_fd(&w, buf, WRITE_BUF, fd);
-	pc_metrics_format(&w, arg);
-	if (pc_strbuf_flush(&w) < 0)
-		err = errno;
-	free(buf);
-	errno = err;
-	return err ? -1 : 0;
+	return pc_strbuf_write_fd(fd, WRITE_BUF, format_metrics, arg);
 }
 
 int pc_metrics_write(const char *path, const struct pc_status *st)

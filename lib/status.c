@@ -122,39 +122,34 @@ static void write_field(struct pc_strbuf *w, const struct field *fd, const struc
 	pc_strbuf_putc(w, '\n');
 }
 
+/* The status arg as the file holds it. */
+static void format_status(struct pc_strbuf *w, const void *arg)
+{
+	const struct pc_status *st = arg;
+
+	pc_strbuf_puts(w, "# portcullisd status; format: docs/daemon.md\n");
+	for (size_t i = 0; i < NFIELDS; i++)
+		write_field(w, &fields[i], st);
+	for (size_t i = 0; i < st->n_queue; i++) {
+		pc_strbuf_puts(w, "queue.");
+		pc_strbuf_u64(w, st->queue[i].num);
+		pc_strbuf_puts(w, ".packets=");
+		pc_strbuf_u64(w, st->queue[i].packets);
+		pc_strbuf_putc(w, '\n');
+	}
+	for (size_t i = 0; i < st->n_rule; i++) {
+		pc_strbuf_puts(w, "rule=");
+		pc_strbuf_u64(w, st->rule[i].hits);
+		pc_strbuf_putc(w, ' ');
+		put_str(w, st->rule[i].name);
+		pc_strbuf_putc(w, '\n');
+	}
+}
+
 /* Writes the status arg to fd (pc_fill_fn). Returns 0, or -1 with errno. */
 static int write_all(int fd, const void *arg)
 {
-	const struct pc_status *st = arg;
-	char *buf = malloc(WRITE_BUF);
-	struct pc_strbuf w;
-	int err = 0;
-
-	if (!buf)
-		return -1;
-	pc_strbuf_init_fd(&w, buf, WRITE_BUF, fd);
-	pc_strbuf_puts(&w, "# portcullisd status; format: docs/daemon.md\n");
-	for (size_t i = 0; i < NFIELDS; i++)
-		write_field(&w, &fields[i], st);
-	for (size_t i = 0; i < st->n_queue; i++) {
-		pc_strbuf_puts(&w, "queue.");
-		pc_strbuf_u64(&w, st->queue[i].num);
-		pc_strbuf_puts(&w, ".packets=");
-		pc_strbuf_u64(&w, st->queue[i].packets);
-		pc_strbuf_putc(&w, '\n');
-	}
-	for (size_t i = 0; i < st->n_rule; i++) {
-		pc_strbuf_puts(&w, "rule=");
-		pc_strbuf_u64(&w, st->rule[i].hits);
-		pc_strbuf_putc(&w, ' ');
-		put_str(&w, st->rule[i].name);
-		pc_strbuf_putc(&w, '\n');
-	}
-	if (pc_strbuf_flush(&w) < 0)
-		err = errno;
-	free(buf);
-	errno = err;
-	return err ? -1 : 0;
+	return pc_strbuf_write_fd(fd, WRITE_BUF, format_status, arg);
 }
 
 /* Not synced: the file is runtime state (under /run), rewritten every few

@@ -142,3 +142,21 @@ char *pc_strbuf_take(struct pc_strbuf *b, size_t *len)
 	pc_strbuf_init_heap(b);
 	return text;
 }
+
+int pc_strbuf_write_fd(int fd, size_t bufsize, void (*format)(struct pc_strbuf *, const void *),
+		       const void *arg)
+{
+	char *buf = malloc(bufsize);
+	struct pc_strbuf w;
+	int err = 0;
+
+	if (!buf)
+		return -1;
+	pc_strbuf_init_fd(&w, buf, bufsize, fd);
+	format(&w, arg);
+	if (pc_strbuf_flush(&w) < 0)
+		err = errno;
+	free(buf);
+	errno = err;
+	return err ? -1 : 0;
+}

@@ -47,6 +47,11 @@ size_t pc_strbuf_finish(struct pc_strbuf *b);
  * first error any write met (what followed it was not written). */
 int pc_strbuf_flush(struct pc_strbuf *b);
 
+/* Writes what format puts into a buffered writer (a bufsize-byte buffer
+ * of its own) to fd, then flushes. Returns 0, or -1 with errno. */
+int pc_strbuf_write_fd(int fd, size_t bufsize, void (*format)(struct pc_strbuf *, const void *),
+		       const void *arg);
+
 /* Heap: the NUL-terminated text (the caller frees it; the builder is empty
  * again), its length into *len when len is not NULL. Returns it, or NULL
  * with errno ENOMEM (the text freed). */

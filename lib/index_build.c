@@ -24,11 +24,6 @@ static unsigned ent_kind(const struct pc_portrange *lp, const struct pc_portrang
 	       (ic->type == PC_ICMP_ANY && ic->code == PC_ICMP_ANY ? 0 : KIND_ICMP);
 }
 
-static unsigned icmp_level_of(const struct pc_icmpspec *s)
-{
-	return (s->type != PC_ICMP_ANY) + (s->code != PC_ICMP_ANY);
-}
-
 /* False for element combinations no packet matches: a reversed port range,
  * an icmp code with any type, an icmp type or code out of range. */
 static bool elems_can_match(const struct pc_portrange *lp, const struct pc_portrange *rp,
@@ -44,22 +39,26 @@ static unsigned proto_key(const struct pc_rule *r)
 	return r->proto == PC_PROTO_ANY ? PROTO_ANYKEY : (unsigned)r->proto;
 }
 
-/* The entry of rule r (index ri) for one element combination. */
-static struct ent ent_of(const struct pc_rule *r, uint32_t ri, const struct pc_portrange *lp,
-			 const struct pc_portrange *rp, const struct pc_icmpspec *ic)
+/* The entry of rule r (index ri) for one element combination, its local
+ * prefix of length lplen. */
+static struct ent ent_of(const struct pc_rule *r, uint32_t ri, unsigned lplen,
+			 const struct pc_portrange *lp, const struct pc_portrange *rp,
+			 const struct pc_icmpspec *ic)
 {
+	struct pc_spec s = pc_elems_spec(r, 0, lplen, lp, rp, ic);
+
 	return (struct ent){
-		.rule = ri, .lw = lp->hi - lp->lo + 1u, .rw = rp->hi - rp->lo + 1u,
+		.rank = pc_rank_key(&s, r->action), .rule = ri,
 		.llo = lp->lo, .lhi = lp->hi, .rlo = rp->lo, .rhi = rp->hi,
 		.proto = (uint16_t)proto_key(r), .itype = (int16_t)ic->type,
-		.icode = (int16_t)ic->code, .ilev = (uint8_t)icmp_level_of(ic),
-		.dspec = r->dir != PC_DIR_BOTH, .deny = r->action == PC_DENY,
-		.dmask = (uint8_t)r->dir, .kind = (uint8_t)ent_kind(lp, rp, ic),
+		.icode = (int16_t)ic->code, .ilev = s.icmp, .dmask = (uint8_t)r->dir,
+		.kind = (uint8_t)ent_kind(lp, rp, ic), .lplen = (uint8_t)lplen,
 	};
 }
 
-/* Adds the entries of rule ri for every lport x rport x icmp element. */
-static int expand_rule(struct builder *b, uint32_t ri)
+/* Adds the entries of rule ri for every lport x rport x icmp element, its
+ * local prefix of length lplen. */
+static int expand_rule(struct builder *b, uint32_t ri, unsigned lplen)
 {
 	const struct pc_rule *r = &b->rules[ri];
 
@@ -75,7 +74,7 @@ static int expand_rule(struct builder *b, uint32_t ri)
 				e = vec_add(&b->ents, 1);
 				if (!e)
 					return -1;
-				*e = ent_of(r, ri, lp, rp, ic);
+				*e = ent_of(r, ri, lplen, lp, rp, ic);
 			}
 	return 0;
 }
@@ -126,7 +125,7 @@ static int build_leaf(struct builder *b, struct grpref *lf, const struct ae *a, 
 
 		b->ents.n = 0;
 		for (j = i; j < m && pr[j] >> 32 == proto; j++)
-			if (expand_rule(b, (uint32_t)pr[j]) < 0)
+			if (expand_rule(b, (uint32_t)pr[j], 0) < 0)
 				return -1;
 		if (pc_ix_build_group(&b->groups, proto, b->ents.p, b->ents.n) < 0)
 			return -1;
@@ -156,30 +155,14 @@ static int expand_pairs(struct builder *b, const struct ae *a, size_t n)
 
 		if (i && a[i].rule == a[i - 1].rule && same_local(&a[i], &a[i - 1]))
 			continue;
-		if (expand_rule(b, a[i].rule) < 0)
+		if (expand_rule(b, a[i].rule, a[i].lplen) < 0)
 			return -1;
-		for (size_t j = e0; j < b->ents.n; j++) {
-			struct ent *e = VAT(b->ents, struct ent) + j;
-
-			e->lplen = a[i].lplen;
-			memcpy(e->lk, a[i].lk, sizeof e->lk);
-		}
+		for (size_t j = e0; j < b->ents.n; j++)
+			memcpy(VAT(b->ents, struct ent)[j].lk, a[i].lk, sizeof a[i].lk);
 		if (b->ents.n > FLAT_MAX)
 			return 1;
 	}
 	return 0;
-}
-
-/* The whole order within a node: local length, protocol given, the rest. */
-static int flat_cmp(const void *a, const void *b)
-{
-	const struct ent *x = a, *y = b;
-
-	if (x->lplen != y->lplen)
-		return x->lplen > y->lplen ? -1 : 1;
-	if ((x->proto == PROTO_ANYKEY) != (y->proto == PROTO_ANYKEY))
-		return x->proto == PROTO_ANYKEY ? 1 : -1;
-	return pc_ix_ent_cmp(a, b);
 }
 
 /* Appends a record of kind with count and words after its first word, the
@@ -289,7 +272,7 @@ static long put_flat(struct builder *b, unsigned kw, bool local)
 	uint64_t *w;
 	long off;
 
-	sort_n(e, n, sizeof *e, flat_cmp);
+	sort_n(e, n, sizeof *e, ent_cmp);
 	for (size_t i = 0; i < n; i++) {
 		if (ent_catchall(&e[i]) && (!local || !e[i].lplen)) {
 			if (!i)

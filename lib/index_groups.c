@@ -632,32 +632,13 @@ static int compact_group(struct group_builder *gb, struct group *g, const struct
 	return 0;
 }
 
-/* After protocol: narrower local then remote port, icmp level, a direction
- * given, deny, the earlier rule. */
-int pc_ix_ent_cmp(const void *a, const void *b)
-{
-	const struct ent *x = a, *y = b;
-
-	if (x->lw != y->lw)
-		return x->lw < y->lw ? -1 : 1;
-	if (x->rw != y->rw)
-		return x->rw < y->rw ? -1 : 1;
-	if (x->ilev != y->ilev)
-		return x->ilev > y->ilev ? -1 : 1;
-	if (x->dspec != y->dspec)
-		return x->dspec > y->dspec ? -1 : 1;
-	if (x->deny != y->deny)
-		return x->deny > y->deny ? -1 : 1;
-	return (x->rule > y->rule) - (x->rule < y->rule);
-}
-
 int pc_ix_build_group(struct group_builder *gb, unsigned proto, struct ent *e, size_t n)
 {
 	struct group g = { { NONE, NONE }, 0, NONE, (uint16_t)proto, 0 };
 	size_t c0 = gb->out->cstart.n;
 	struct group *gp;
 
-	sort_n(e, n, sizeof *e, pc_ix_ent_cmp);
+	sort_n(e, n, sizeof *e, ent_cmp);
 	for (size_t i = 0; i < n; i++)
 		for (unsigned d = 0; d < NDIR; d++)
 			if (!e[i].kind && (e[i].dmask & 1u << d) && g.plain[d] == NONE)

@@ -17,15 +17,14 @@
  * of the family's lpm table, each after the first block that names it and
  * a parent after its first child, so that a lookup's block, node and chain
  * tend to share cache lines. A node with few entries (FLAT_MAX) lists them
- * ranked by the rest of the order (local length, protocol given,
- * local-port width, remote-port width, icmp, a direction given, deny, rule
- * index) and the first that matches decides: a short scan of adjacent
- * words. A node whose best entry matches every packet (a blocklist entry)
- * has no record: the tables and links hold its rule (TERM). A bigger node
- * either holds its groups (below) when all its local prefixes are "any",
- * or a block of local address intervals (lpm.h) that yields the longest
- * matching leaf, each leaf linking to the next shorter local prefix; a
- * leaf is a short ranked list, a rule or groups in turn.
+ * ranked by the rest of the order (pc_rank_key, match.h) and the first that
+ * matches decides: a short scan of adjacent words. A node whose best entry
+ * matches every packet (a blocklist entry) has no record: the tables and
+ * links hold its rule (TERM). A bigger node either holds its groups (below)
+ * when all its local prefixes are "any", or a block of local address
+ * intervals (lpm.h) that yields the longest matching leaf, each leaf
+ * linking to the next shorter local prefix; a leaf is a short ranked list,
+ * a rule or groups in turn.
  *
  * Groups: one per protocol named by the leaf's rules plus one for "any";
  * the exact group is asked first. Within a group the entries are ranked
@@ -59,7 +58,15 @@
 
 #include "index.h"
 #include "lpm.h"
+#include "match.h"
 #include "rule.h"
+
+/* The structure follows the three most significant fields of the order: a
+ * lookup walks the matching remote prefixes longest first, in a node the
+ * local prefixes longest first, in a leaf the protocol's group before the
+ * group of "any". Entries are ranked by pc_rank_key, never by hand. */
+_Static_assert(PC_FIELD_REMOTE == 1 && PC_FIELD_LOCAL == 2 && PC_FIELD_PROTO == 3,
+	       "the index's structure follows remote, local, protocol");
 
 #define NONE UINT32_MAX
 #define PROTO_ANYKEY 256
@@ -301,10 +308,11 @@ struct ae {
 /* One element combination of a rule, with its local prefix when listed. */
 struct ent {
 	uint64_t lk[2];
-	uint32_t rule, lw, rw;
+	uint64_t rank; /* pc_rank_key of the combination (remote length 0) */
+	uint32_t rule;
 	uint16_t llo, lhi, rlo, rhi, proto;
 	int16_t itype, icode;
-	uint8_t ilev, dspec, deny, dmask, kind, lplen;
+	uint8_t ilev, dmask, kind, lplen;
 };
 
 /* The groups of a leaf: grp[grp_off .. grp_off + n_grp). */
@@ -383,8 +391,13 @@ static inline int sort_u64_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The order within a group (after remote, local and protocol), for qsort. */
-int pc_ix_ent_cmp(const void *a, const void *b);
+/* Entries best first (match.h), for qsort. */
+static inline int ent_cmp(const void *a, const void *b)
+{
+	const struct ent *x = a, *y = b;
+
+	return pc_rank_cmp(x->rank, x->rule, y->rank, y->rule, NULL);
+}
 
 /* An empty group builder adding to out, and freeing its scratch. */
 void pc_ix_groups_init(struct group_builder *gb, struct tables *out);

@@ -1,8 +1,11 @@
-/* logread.c - parsing verdict log lines (text or JSON) back into records.
+/* logread.c - parsing verdict log lines (text or JSON) back into records:
+ * which keys a line may carry, what each means, which make a record, where
+ * a record starts after a syslog/journal prefix. The JSON syntax is
+ * jsonread's, the times are timestamp's.
  *
- * Every read goes through a cursor [p, end): nothing past the line is read
- * and no NUL terminator is needed. Values are decoded into a fixed buffer;
- * a value that does not fit is an error, never cut short. */
+ * Every read goes through a cursor [p, end) (cursor.h): nothing past the
+ * line is read and no NUL terminator is needed. Values are decoded into a
+ * fixed buffer; a value that does not fit is an error, never cut short. */
 #include "logread.h"
 
 #include <stdarg.h>
@@ -10,9 +13,11 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "addr.h"
+#include "cursor.h"
+#include "jsonread.h"
+#include "timestamp.h"
 
 #define KEY_MAX 16 /* longer than every known key */
 
@@ -45,11 +50,6 @@ static const struct key {
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
-/* A cursor over the bytes [p, end). */
-struct cur {
-	const char *p, *end;
-};
-
 /* A decoded value: a string (text values, JSON strings) or a JSON number. */
 struct val {
 	bool num;
@@ -60,7 +60,7 @@ struct val {
 };
 
 struct parser {
-	struct cur c;
+	struct pc_cur c;
 	struct pc_logrec *rec;
 	unsigned seen; /* BIT(key_id) of every key read */
 	bool json;
@@ -83,199 +83,15 @@ static int fail(struct parser *ps, const char *fmt, ...)
 	return -1;
 }
 
-static bool at(const struct cur *c, char ch)
+/* The time a syslog/journal prefix [p, end) starts with, if any. */
+static bool prefix_time(const char *p, const char *end, int64_t now, int64_t *out)
 {
-	return c->p < c->end && *c->p == ch;
-}
+	size_t len = (size_t)(end - p);
+	const char *sp = memchr(p, ' ', len);
+	size_t word = sp ? (size_t)(sp - p) : len;
 
-static bool eat(struct cur *c, char ch)
-{
-	if (!at(c, ch))
-		return false;
-	c->p++;
-	return true;
-}
-
-static bool is_digit(char ch)
-{
-	return ch >= '0' && ch <= '9';
-}
-
-/* Exactly n digits. Returns 0, or -1 (cursor unspecified). */
-static int digits(struct cur *c, size_t n, int *out)
-{
-	int v = 0;
-
-	if ((size_t)(c->end - c->p) < n)
-		return -1;
-	for (size_t i = 0; i < n; i++, c->p++) {
-		if (!is_digit(*c->p))
-			return -1;
-		v = v * 10 + (*c->p - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* One or two digits. */
-static int digits12(struct cur *c, int *out)
-{
-	return digits(c, c->end - c->p >= 2 && is_digit(c->p[1]) ? 2 : 1, out);
-}
-
-static void skip_digits(struct cur *c)
-{
-	while (c->p < c->end && is_digit(*c->p))
-		c->p++;
-}
-
-/* ---- times ---- */
-
-static int days_in_month(int y, int mo)
-{
-	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-	return mo == 2 && leap ? 29 : days[mo - 1];
-}
-
-static bool tm_valid(const struct tm *tm)
-{
-	int y = tm->tm_year + 1900, mo = tm->tm_mon + 1;
-
-	return mo >= 1 && mo <= 12 && tm->tm_mday >= 1 && tm->tm_mday <= days_in_month(y, mo) &&
-	       tm->tm_hour <= 23 && tm->tm_min <= 59 && tm->tm_sec <= 60;
-}
-
-static time_t local_mktime(struct tm tm)
-{
-	tm.tm_isdst = -1;
-	return mktime(&tm);
-}
-
-/* "Z", "+hh", "+hhmm", "+hh:mm" (or '-'), or nothing. */
-static int parse_zone(struct cur *c, bool *zone, long *off)
-{
-	int h, m = 0, sign;
-
-	*zone = false;
-	*off = 0;
-	if (eat(c, 'Z')) {
-		*zone = true;
-		return 0;
-	}
-	if (!at(c, '+') && !at(c, '-'))
-		return 0;
-	sign = *c->p++ == '-' ? -1 : 1;
-	if (digits(c, 2, &h) < 0 || h > 23)
-		return -1;
-	if (eat(c, ':') || (c->p < c->end && is_digit(*c->p)))
-		if (digits(c, 2, &m) < 0 || m > 59)
-			return -1;
-	*zone = true;
-	*off = sign * (h * 3600L + m * 60L);
-	return 0;
-}
-
-/* "Thh:mm[:ss[.frac]]" after a date (T or a space), into tm. */
-static int parse_clock(struct cur *c, struct tm *tm)
-{
-	if (digits(c, 2, &tm->tm_hour) < 0 || !eat(c, ':') || digits(c, 2, &tm->tm_min) < 0)
-		return -1;
-	if (!eat(c, ':'))
-		return 0;
-	if (digits(c, 2, &tm->tm_sec) < 0)
-		return -1;
-	if (eat(c, '.') || eat(c, ',')) {
-		if (c->p >= c->end || !is_digit(*c->p))
-			return -1;
-		skip_digits(c);
-	}
-	return 0;
-}
-
-int pc_logread_time(const char *s, size_t len, int64_t *out)
-{
-	struct cur c = { s, s + len };
-	struct tm tm = { 0 };
-	bool zone = false;
-	long off = 0;
-	time_t t;
-
-	if (digits(&c, 4, &tm.tm_year) < 0 || !eat(&c, '-') || digits(&c, 2, &tm.tm_mon) < 0 ||
-	    !eat(&c, '-') || digits(&c, 2, &tm.tm_mday) < 0)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	if (eat(&c, 'T') || eat(&c, ' '))
-		if (parse_clock(&c, &tm) < 0 || parse_zone(&c, &zone, &off) < 0)
-			return -1;
-	if (c.p != c.end || !tm_valid(&tm))
-		return -1;
-	t = zone ? timegm(&tm) - off : local_mktime(tm);
-	*out = (int64_t)t;
-	return 0;
-}
-
-/* "Nov 28 13:00:00[.frac]" (day perhaps space-padded), local time, in the
- * year that puts it at most a week after now. */
-static int bsd_time(struct cur c, int64_t now, int64_t *out)
-{
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	struct tm tm = { .tm_year = 2000 - 1900, .tm_mon = -1 }, ref;
-	time_t t, tnow = (time_t)now;
-
-	for (int i = 0; i < 12 && c.end - c.p >= 3; i++)
-		if (!memcmp(c.p, months + 3 * i, 3))
-			tm.tm_mon = i;
-	if (tm.tm_mon < 0)
-		return -1;
-	c.p += 3;
-	if (!eat(&c, ' '))
-		return -1;
-	eat(&c, ' ');
-	if (digits12(&c, &tm.tm_mday) < 0 || !eat(&c, ' ') || parse_clock(&c, &tm) < 0)
-		return -1;
-	if ((c.p < c.end && *c.p != ' ') || !tm_valid(&tm)) /* 2000: Feb 29 is valid */
-		return -1;
-	localtime_r(&tnow, &ref);
-	tm.tm_year = ref.tm_year;
-	t = local_mktime(tm);
-	if (t > tnow + 7 * 86400) {
-		tm.tm_year--;
-		t = local_mktime(tm);
-	}
-	*out = (int64_t)t;
-	return 0;
-}
-
-/* "1732798800[.123456]": unix seconds (journalctl -o short-unix). */
-static int unix_time(struct cur c, int64_t *out)
-{
-	int64_t v = 0;
-	const char *start = c.p;
-
-	for (; c.p < c.end && is_digit(*c.p) && c.p - start < 12; c.p++)
-		v = v * 10 + (*c.p - '0');
-	if (c.p == start)
-		return -1;
-	if (eat(&c, '.'))
-		skip_digits(&c);
-	if (c.p < c.end && *c.p != ' ')
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* The time a syslog/journal prefix starts with, if any. */
-static bool prefix_time(struct cur c, int64_t now, int64_t *out)
-{
-	const char *sp = memchr(c.p, ' ', (size_t)(c.end - c.p));
-	size_t word = sp ? (size_t)(sp - c.p) : (size_t)(c.end - c.p);
-
-	if (pc_logread_time(c.p, word, out) == 0)
-		return true;
-	return bsd_time(c, now, out) == 0 || unix_time(c, out) == 0;
+	return pc_timestamp_iso(p, word, out) == 0 || pc_timestamp_syslog(p, len, now, out) == 0 ||
+	       pc_timestamp_unix(p, len, out) == 0;
 }
 
 /* ---- values ---- */
@@ -297,43 +113,10 @@ static void val_reset(struct val *v)
 	v->s[0] = '\0';
 }
 
-static int hexval(char ch)
-{
-	if (is_digit(ch))
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-/* n hex digits. Returns the value, or -1. */
-static long hex(struct cur *c, size_t n)
-{
-	long v = 0;
-
-	if ((size_t)(c->end - c->p) < n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int h = hexval(*c->p++);
-
-		if (h < 0)
-			return -1;
-		v = v * 16 + h;
-	}
-	return v;
-}
-
-static bool is_ctl(char ch)
-{
-	return (unsigned char)ch < 0x20 || ch == 0x7f;
-}
-
 /* A text value in double quotes: \" \\ and \xHH escapes. */
 static int text_quoted(struct parser *ps)
 {
-	struct cur *c = &ps->c;
+	struct pc_cur *c = &ps->c;
 
 	ps->v.quoted = true;
 	c->p++;
@@ -343,7 +126,7 @@ static int text_quoted(struct parser *ps)
 
 		if (ch == '"')
 			return 0;
-		if (is_ctl(ch))
+		if (pc_is_ctl(ch))
 			return fail(ps, "control character in a quoted value");
 		if (ch != '\\') {
 			if (put(ps, ch) < 0)
@@ -354,11 +137,11 @@ static int text_quoted(struct parser *ps)
 			break;
 		ch = *c->p++;
 		if (ch == 'x') {
-			if ((x = hex(c, 2)) <= 0)
+			if ((x = pc_cur_hex(c, 2)) <= 0)
 				return fail(ps, "bad \\x escape");
 			ch = (char)x;
 		} else if (ch != '"' && ch != '\\') {
-			return fail(ps, "bad escape \\%c", is_ctl(ch) ? '?' : ch);
+			return fail(ps, "bad escape \\%c", pc_is_ctl(ch) ? '?' : ch);
 		}
 		if (put(ps, ch) < 0)
 			return -1;
@@ -369,15 +152,15 @@ static int text_quoted(struct parser *ps)
 /* A text value: quoted, or a run of printable bytes up to a space. */
 static int text_value(struct parser *ps)
 {
-	struct cur *c = &ps->c;
+	struct pc_cur *c = &ps->c;
 
 	val_reset(&ps->v);
-	if (at(c, '"'))
+	if (pc_cur_at(c, '"'))
 		return text_quoted(ps);
 	while (c->p < c->end && *c->p != ' ') {
 		char ch = *c->p++;
 
-		if (is_ctl(ch) || ch == '"' || ch == '\\')
+		if (pc_is_ctl(ch) || ch == '"' || ch == '\\')
 			return fail(ps, "bad character in an unquoted value");
 		if (put(ps, ch) < 0)
 			return -1;
@@ -385,130 +168,6 @@ static int text_value(struct parser *ps)
 	return ps->v.len ? 0 : fail(ps, "empty value");
 }
 
-/* A code point as UTF-8. */
-static int put_utf8(struct parser *ps, unsigned long cp)
-{
-	unsigned char b[4];
-	int n;
-
-	if (cp < 0x80) {
-		b[0] = (unsigned char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (unsigned char)(0xc0 | cp >> 6);
-		b[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (unsigned char)(0xe0 | cp >> 12);
-		b[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-		b[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		b[0] = (unsigned char)(0xf0 | cp >> 18);
-		b[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
-		b[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-		b[3] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	for (int i = 0; i < n; i++)
-		if (put(ps, (char)b[i]) < 0)
-			return -1;
-	return 0;
-}
-
-/* The XXXX of \uXXXX (cursor after the u), with a surrogate pair's second half. */
-static int json_u(struct parser *ps)
-{
-	struct cur *c = &ps->c;
-	long hi = hex(c, 4), lo;
-
-	if (hi < 0)
-		return fail(ps, "bad \\u escape");
-	if (hi == 0)
-		return fail(ps, "NUL in a string");
-	if (hi >= 0xdc00 && hi <= 0xdfff)
-		return fail(ps, "lone surrogate in a string");
-	if (hi < 0xd800 || hi > 0xdbff)
-		return put_utf8(ps, (unsigned long)hi);
-	if (!eat(c, '\\') || !eat(c, 'u') || (lo = hex(c, 4)) < 0xdc00 || lo > 0xdfff)
-		return fail(ps, "lone surrogate in a string");
-	return put_utf8(ps, 0x10000 + (((unsigned long)hi - 0xd800) << 10) + ((unsigned long)lo - 0xdc00));
-}
-
-static int json_escape(struct parser *ps)
-{
-	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-	const char *hit;
-	char ch = *ps->c.p++;
-
-	if (ch == 'u')
-		return json_u(ps);
-	if (ch && (hit = strchr(from, ch)))
-		return put(ps, to[hit - from]);
-	return fail(ps, "bad escape in a string");
-}
-
-/* A JSON string (cursor on the opening quote). */
-static int json_string(struct parser *ps)
-{
-	struct cur *c = &ps->c;
-
-	val_reset(&ps->v);
-	ps->v.quoted = true;
-	c->p++;
-	while (c->p < c->end) {
-		char ch = *c->p++;
-
-		if (ch == '"')
-			return 0;
-		if (is_ctl(ch) && ch != 0x7f)
-			return fail(ps, "control character in a string");
-		if (ch == '\\') {
-			if (c->p >= c->end)
-				break;
-			if (json_escape(ps) < 0)
-				return -1;
-		} else if (put(ps, ch) < 0) {
-			return -1;
-		}
-	}
-	return fail(ps, "unterminated string");
-}
-
-/* A non-negative JSON integer. */
-static int json_number(struct parser *ps)
-{
-	struct cur *c = &ps->c;
-	const char *start = c->p;
-	uint64_t v = 0;
-
-	val_reset(&ps->v);
-	ps->v.num = true;
-	for (; c->p < c->end && is_digit(*c->p); c->p++) {
-		unsigned d = (unsigned)(*c->p - '0');
-
-		if (v > (UINT64_MAX - d) / 10)
-			return fail(ps, "number out of range");
-		v = v * 10 + d;
-	}
-	if (*start == '0' && c->p - start > 1)
-		return fail(ps, "number with a leading zero");
-	if (at(c, '.') || at(c, 'e') || at(c, 'E'))
-		return fail(ps, "number is not an integer");
-	ps->v.n = v;
-	return 0;
-}
-
-static int json_value(struct parser *ps)
-{
-	if (at(&ps->c, '"'))
-		return json_string(ps);
-	if (ps->c.p < ps->c.end && is_digit(*ps->c.p))
-		return json_number(ps);
-	if (ps->c.p >= ps->c.end)
-		return fail(ps, "truncated JSON object");
-	return fail(ps, "unsupported JSON value");
-}
 
 /* ---- keys ---- */
 
@@ -530,7 +189,7 @@ static int str_uint(const char *s, size_t len, uint64_t *out)
 	for (size_t i = 0; i < len; i++) {
 		unsigned d = (unsigned)(s[i] - '0');
 
-		if (!is_digit(s[i]) || n > (UINT64_MAX - d) / 10)
+		if (!pc_is_digit(s[i]) || n > (UINT64_MAX - d) / 10)
 			return -1;
 		n = n * 10 + d;
 	}
@@ -652,7 +311,7 @@ static int set_string(struct parser *ps, const struct key *k)
 		return fail(ps, "%s: a number where a string belongs", k->name);
 	switch (k->id) {
 	case K_TIME:
-		if (pc_logread_time(ps->v.s, ps->v.len, &r->time) < 0)
+		if (pc_timestamp_iso(ps->v.s, ps->v.len, &r->time) < 0)
 			return fail(ps, "%s: not an ISO 8601 time", k->name);
 		r->has |= PC_LR_TIME;
 		return 0;
@@ -763,13 +422,13 @@ static int check_record(struct parser *ps)
 /* key=value pairs separated by spaces. */
 static int text_record(struct parser *ps)
 {
-	struct cur *c = &ps->c;
+	struct pc_cur *c = &ps->c;
 
 	for (;;) {
 		const char *key;
 		size_t klen;
 
-		while (eat(c, ' '))
+		while (pc_cur_eat(c, ' '))
 			;
 		if (c->p >= c->end)
 			return 0;
@@ -777,7 +436,7 @@ static int text_record(struct parser *ps)
 		while (c->p < c->end && *c->p >= 'a' && *c->p <= 'z')
 			c->p++;
 		klen = (size_t)(c->p - key);
-		if (!klen || !eat(c, '='))
+		if (!klen || !pc_cur_eat(c, '='))
 			return fail(ps, "expected KEY=VALUE");
 		if (text_value(ps) < 0 || apply(ps, key, klen) < 0)
 			return -1;
@@ -786,57 +445,31 @@ static int text_record(struct parser *ps)
 	}
 }
 
-static void skip_ws(struct cur *c)
-{
-	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t'))
-		c->p++;
-}
 
-/* One JSON "key": value pair (cursor on the key). */
-static int json_member(struct parser *ps)
-{
-	char key[KEY_MAX];
-	size_t klen;
-
-	if (!at(&ps->c, '"'))
-		return fail(ps, ps->c.p < ps->c.end ? "expected a key" : "truncated JSON object");
-	if (json_string(ps) < 0)
-		return -1;
-	if (ps->v.len >= KEY_MAX)
-		return fail(ps, "unknown key '%.*s'", KEY_MAX, ps->v.s);
-	klen = ps->v.len;
-	memcpy(key, ps->v.s, klen);
-	skip_ws(&ps->c);
-	if (!eat(&ps->c, ':'))
-		return fail(ps, ps->c.p < ps->c.end ? "expected ':'" : "truncated JSON object");
-	skip_ws(&ps->c);
-	if (json_value(ps) < 0)
-		return -1;
-	return apply(ps, key, klen);
-}
-
-/* One flat JSON object of strings and non-negative integers. */
+/* One flat JSON object of strings and non-negative integers (jsonread.h). */
 static int json_record(struct parser *ps)
 {
-	struct cur *c = &ps->c;
+	struct pc_json j;
+	char key[KEY_MAX];
+	size_t klen;
+	int r;
 
-	c->p++;
-	skip_ws(c);
-	if (!eat(c, '}')) {
-		for (;;) {
-			if (json_member(ps) < 0)
-				return -1;
-			skip_ws(c);
-			if (eat(c, '}'))
-				break;
-			if (!eat(c, ','))
-				return fail(ps, c->p < c->end ? "expected ',' or '}'"
-							      : "truncated JSON object");
-			skip_ws(c);
-		}
+	pc_json_begin(&j, ps->c.p, ps->c.end, ps->v.s, sizeof(ps->v.s), ps->err, ps->errlen);
+	while ((r = pc_json_key(&j)) > 0) {
+		if (j.len >= KEY_MAX)
+			return fail(ps, "unknown key '%.*s'", KEY_MAX, j.s);
+		klen = j.len;
+		memcpy(key, j.s, klen);
+		if (pc_json_value(&j) < 0)
+			return -1;
+		ps->v.num = j.num;
+		ps->v.quoted = !j.num;
+		ps->v.n = j.n;
+		ps->v.len = j.len;
+		if (apply(ps, key, klen) < 0)
+			return -1;
 	}
-	skip_ws(c);
-	return c->p == c->end ? 0 : fail(ps, "junk after the JSON object");
+	return r;
 }
 
 /* True when [p, end) starts with a lowercase key and '='. */
@@ -888,7 +521,7 @@ int pc_logread_parse(const char *line, size_t len, int64_t now, struct pc_logrec
 	/* anyone can write to syslog, and accepted lines are printed as they are:
 	 * no raw control byte anywhere, the prefix the parser skips included */
 	for (size_t i = 0; i < len; i++)
-		if (is_ctl(line[i]) && line[i] != '\t')
+		if (pc_is_ctl(line[i]) && line[i] != '\t')
 			return fail(&ps, "control character in the line");
 	while (len && (*line == ' ' || *line == '\t')) {
 		line++;
@@ -898,12 +531,12 @@ int pc_logread_parse(const char *line, size_t len, int64_t now, struct pc_logrec
 	rec->msg[0] = '\0';
 	if (!(start = find_record(line, line + len)))
 		return fail(&ps, "not a verdict log line");
-	ps.c = (struct cur){ start, line + len };
+	ps.c = (struct pc_cur){ start, line + len };
 	ps.json = *start == '{';
 	if ((ps.json ? json_record(&ps) : text_record(&ps)) < 0 || check_record(&ps) < 0)
 		return -1;
 	if (!(rec->has & PC_LR_TIME) && start != line &&
-	    prefix_time((struct cur){ line, start - 2 }, now, &t)) {
+	    prefix_time(line, start - 2, now, &t)) {
 		rec->time = t;
 		rec->has |= PC_LR_TIME;
 	}

@@ -54,15 +54,10 @@ struct pc_logrec {
  * ignored; nothing past line + len is read). now (unix seconds) places a
  * prefix date without a year ("Nov 28 13:00:00") in the right year.
  * Every key must be known, given once, and valid; the keys a record needs
- * must all be there; no raw control byte but a tab may be anywhere. Returns 0, or -1 with a short reason in err (errlen
- * bytes) and *rec unspecified. */
+ * must all be there; no raw control byte but a tab may be anywhere. Returns
+ * 0, or -1 with a short reason in err (errlen bytes) and *rec unspecified.
+ * ISO times (time=, --since) are timestamp.h's. */
 int pc_logread_parse(const char *line, size_t len, int64_t now, struct pc_logrec *rec,
 		     char *err, size_t errlen);
-
-/* Parses an ISO 8601 time of exactly len bytes:
- * YYYY-MM-DD[(T|space)hh:mm[:ss[(.|,)fraction]][Z|(+|-)hh[[:]mm]]],
- * local time when it has no zone. Returns 0 with *out in unix seconds
- * (the fraction dropped), or -1 when s is not such a time. */
-int pc_logread_time(const char *s, size_t len, int64_t *out);
 
 #endif

@@ -5,6 +5,102 @@
 
 #define PORT_ANY_WIDTH 65536u
 
+/* Bits of each field's score in a rank key, most significant first (enum
+ * order); the action takes the lowest bit. Ports have 17 so that no width
+ * in 0..65536 wraps. */
+static const uint8_t score_bits[] = {
+	[PC_FIELD_REMOTE] = 8, [PC_FIELD_LOCAL] = 8, [PC_FIELD_PROTO] = 1, [PC_FIELD_LPORT] = 17,
+	[PC_FIELD_RPORT] = 17, [PC_FIELD_ICMP] = 2,  [PC_FIELD_DIR] = 1,
+};
+
+static uint32_t width_score(uint32_t w)
+{
+	return PORT_ANY_WIDTH - w;
+}
+
+/* The icmp level of an element: 2 type and code, 1 type, 0 any. */
+static uint8_t icmp_level(const struct pc_icmpspec *v)
+{
+	return (uint8_t)((v->type != PC_ICMP_ANY) + (v->code != PC_ICMP_ANY));
+}
+
+uint32_t pc_spec_score(const struct pc_spec *s, enum pc_field f)
+{
+	switch (f) {
+	case PC_FIELD_REMOTE:
+		return s->rplen;
+	case PC_FIELD_LOCAL:
+		return s->lplen;
+	case PC_FIELD_PROTO:
+		return s->proto;
+	case PC_FIELD_LPORT:
+		return width_score(s->lwidth);
+	case PC_FIELD_RPORT:
+		return width_score(s->rwidth);
+	case PC_FIELD_ICMP:
+		return s->icmp;
+	case PC_FIELD_DIR:
+		return s->dir;
+	default:
+		return 0;
+	}
+}
+
+struct pc_spec pc_elems_spec(const struct pc_rule *r, unsigned rplen, unsigned lplen,
+			     const struct pc_portrange *lport, const struct pc_portrange *rport,
+			     const struct pc_icmpspec *icmp)
+{
+	return (struct pc_spec){
+		.rplen = (uint8_t)rplen, .lplen = (uint8_t)lplen,
+		.proto = r->proto != PC_PROTO_ANY, .icmp = icmp_level(icmp),
+		.lwidth = (uint32_t)lport->hi - lport->lo + 1,
+		.rwidth = (uint32_t)rport->hi - rport->lo + 1,
+		.dir = r->dir != PC_DIR_BOTH,
+	};
+}
+
+uint64_t pc_rank_key(const struct pc_spec *s, enum pc_action a)
+{
+	uint64_t key = 0;
+
+	for (enum pc_field f = PC_FIELD_REMOTE; f <= PC_FIELD_DIR; f++) {
+		uint64_t m = (UINT64_C(1) << score_bits[f]) - 1;
+
+		key = key << score_bits[f] | (pc_spec_score(s, f) & m);
+	}
+	return key << 1 | (a == PC_DENY);
+}
+
+/* The field whose bits hold the highest bit in which keys a and b differ. */
+static enum pc_field key_field(uint64_t a, uint64_t b)
+{
+	uint64_t x = a ^ b;
+	unsigned below = 1; /* bits below the field looked at */
+
+	if (!x)
+		return PC_FIELD_NONE;
+	if (x == 1)
+		return PC_FIELD_ACTION;
+	for (enum pc_field f = PC_FIELD_DIR; f > PC_FIELD_REMOTE; f--) {
+		below += score_bits[f];
+		if (!(x >> below))
+			return f;
+	}
+	return PC_FIELD_REMOTE;
+}
+
+int pc_rank_cmp(uint64_t ka, size_t ra, uint64_t kb, size_t rb, enum pc_field *field)
+{
+	if (ka != kb) {
+		if (field)
+			*field = key_field(ka, kb);
+		return ka > kb ? -1 : 1;
+	}
+	if (field)
+		*field = PC_FIELD_ORDER;
+	return ra < rb ? -1 : ra > rb ? 1 : 0;
+}
+
 static bool best_prefix(const struct pc_prefix *v, size_t n, uint8_t family,
 			const uint8_t addr[16], uint8_t *plen)
 {
@@ -13,7 +109,7 @@ static bool best_prefix(const struct pc_prefix *v, size_t n, uint8_t family,
 	for (size_t i = 0; i < n; i++) {
 		if (!pc_prefix_contains(&v[i], family, addr))
 			continue;
-		if (!found || v[i].plen > *plen)
+		if (!found || v[i].plen > *plen) /* the longest, as pc_spec_score ranks it */
 			*plen = v[i].plen;
 		found = true;
 	}
@@ -31,7 +127,7 @@ static bool best_port(const struct pc_portrange *v, size_t n, bool has_port, uin
 		bool in = has_port ? (port >= v[i].lo && port <= v[i].hi) : w == PORT_ANY_WIDTH;
 		if (!in)
 			continue;
-		if (!found || w < *width)
+		if (!found || width_score(w) > width_score(*width))
 			*width = w;
 		found = true;
 	}
@@ -45,7 +141,7 @@ static bool best_icmp(const struct pc_icmpspec *v, size_t n, const struct pc_pkt
 	bool found = false;
 
 	for (size_t i = 0; i < n; i++) {
-		uint8_t lvl = (uint8_t)((v[i].type != PC_ICMP_ANY) + (v[i].code != PC_ICMP_ANY));
+		uint8_t lvl = icmp_level(&v[i]);
 		if (lvl && (!has || v[i].type != pkt->icmp_type))
 			continue;
 		if (lvl == 2 && v[i].code != pkt->icmp_code)
@@ -84,56 +180,20 @@ bool pc_rule_match(const struct pc_rule *r, const struct pc_pkt *pkt, struct pc_
 	return true;
 }
 
-/* A comparison step: <0 when a is more specific. */
-static int cmp_more(uint32_t a, uint32_t b)
-{
-	return a > b ? -1 : a < b ? 1 : 0;
-}
-
-static int cmp_less(uint32_t a, uint32_t b)
-{
-	return -cmp_more(a, b);
-}
-
 int pc_spec_cmp(const struct pc_spec *a, const struct pc_spec *b, enum pc_field *field)
 {
-	const int steps[] = {
-		cmp_more(a->rplen, b->rplen),   cmp_more(a->lplen, b->lplen),
-		cmp_more(a->proto, b->proto),   cmp_less(a->lwidth, b->lwidth),
-		cmp_less(a->rwidth, b->rwidth), cmp_more(a->icmp, b->icmp),
-		cmp_more(a->dir, b->dir),
-	};
-	static const enum pc_field fields[] = {
-		PC_FIELD_REMOTE, PC_FIELD_LOCAL, PC_FIELD_PROTO, PC_FIELD_LPORT,
-		PC_FIELD_RPORT,  PC_FIELD_ICMP,  PC_FIELD_DIR,
-	};
+	uint64_t ka = pc_rank_key(a, PC_PERMIT), kb = pc_rank_key(b, PC_PERMIT);
 
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-		if (steps[i]) {
-			if (field)
-				*field = fields[i];
-			return steps[i];
-		}
-	}
 	if (field)
-		*field = PC_FIELD_NONE;
-	return 0;
+		*field = key_field(ka, kb);
+	return ka > kb ? -1 : ka < kb ? 1 : 0;
 }
 
 int pc_candidate_cmp(const struct pc_rule *rules, const struct pc_candidate *a,
 		     const struct pc_candidate *b, enum pc_field *field)
 {
-	int c = pc_spec_cmp(&a->spec, &b->spec, field);
-	if (c)
-		return c;
-	if (rules[a->rule].action != rules[b->rule].action) {
-		if (field)
-			*field = PC_FIELD_ACTION;
-		return rules[a->rule].action == PC_DENY ? -1 : 1;
-	}
-	if (field)
-		*field = PC_FIELD_ORDER;
-	return a->rule < b->rule ? -1 : a->rule > b->rule ? 1 : 0;
+	return pc_rank_cmp(pc_rank_key(&a->spec, rules[a->rule].action), a->rule,
+			   pc_rank_key(&b->spec, rules[b->rule].action), b->rule, field);
 }
 
 size_t pc_linear_matches(const struct pc_policy *p, const struct pc_pkt *pkt,

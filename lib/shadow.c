@@ -2,7 +2,8 @@
  *
  * Every box of every enabled rule goes into one array sorted field by field,
  * most significant first (remote, local, protocol, local-port, remote-port,
- * icmp-type, direction), then deny before permit, then file order. So boxes
+ * icmp-type, direction: the order of match.h), then by rank (pc_rank_cmp:
+ * deny before permit, then file order). So boxes
  * equal to a box B in the fields before f form one run, sorted by f, and the
  * prefixes strictly inside B's prefix are a contiguous part of it. A cover
  * along f is one sweep along that run, which stops at the first gap. */
@@ -17,7 +18,7 @@
 
 #define SWEEP_STEPS (1ul << 17) /* boxes one cover attempt may visit */
 #define TOTAL_STEPS (1ul << 23) /* boxes all attempts of one check may visit */
-#define ALL_FIELDS (PC_FIELD_DIR + 1) /* sort level past direction: action, then rule */
+#define ALL_FIELDS (PC_FIELD_DIR + 1) /* sort level past direction: the rank */
 #define METHOD_TIE 0             /* other methods are the field swept along */
 #define MAX_NAMES 3
 #define PORT_SPAN 65536l
@@ -29,7 +30,7 @@ struct box {
 	struct pc_icmpspec icmp;
 	int16_t proto;
 	uint8_t dir;
-	uint8_t action;
+	uint64_t rank; /* pc_rank_key */
 	size_t rule;
 };
 
@@ -58,6 +59,12 @@ static unsigned family_bits(uint8_t family)
 static long port_width(const struct pc_portrange *r)
 {
 	return (long)r->hi - r->lo + 1;
+}
+
+/* The specificity of a match through box x of rule r. */
+static struct pc_spec box_spec(const struct pc_rule *r, const struct box *x)
+{
+	return pc_elems_spec(r, x->remote.plen, x->local.plen, &x->lport, &x->rport, &x->icmp);
 }
 
 /* Monotone in (type, code) with "any" first: the icmp sort key. */
@@ -120,6 +127,8 @@ static size_t rule_boxes(const struct pc_rule *r)
 /* Box k of rule idx. Returns false when it matches no packet (families differ). */
 static bool make_box(const struct pc_rule *r, size_t idx, size_t k, struct box *b)
 {
+	struct pc_spec spec;
+
 	memset(b, 0, sizeof(*b));
 	b->remote = r->remote[k % r->n_remote];
 	k /= r->n_remote;
@@ -134,7 +143,8 @@ static bool make_box(const struct pc_rule *r, size_t idx, size_t k, struct box *
 	pc_addr_mask(b->local.addr, b->local.plen);
 	b->proto = (int16_t)r->proto;
 	b->dir = (uint8_t)r->dir;
-	b->action = (uint8_t)r->action;
+	spec = box_spec(r, b);
+	b->rank = pc_rank_key(&spec, r->action);
 	b->rule = idx;
 	return !b->remote.family || !b->local.family || b->remote.family == b->local.family;
 }
@@ -193,9 +203,7 @@ static int cmp_field(const struct box *a, const struct box *b, int f)
 	case PC_FIELD_DIR:
 		return cmp_long(a->dir, b->dir);
 	default:
-		if (a->action != b->action)
-			return cmp_long(a->action, b->action);
-		return (a->rule > b->rule) - (a->rule < b->rule);
+		return pc_rank_cmp(a->rank, a->rule, b->rank, b->rule, NULL);
 	}
 }
 
@@ -282,22 +290,12 @@ static bool covers_after(const struct box *c, const struct box *b, int f)
 	return true;
 }
 
-/* Specificity of field f (greater is more specific), as pc_spec_cmp ranks it;
- * only used for protocol, ports, icmp-type and direction. */
-static long field_spec(const struct box *x, int f)
+/* The score of field f of box x (greater is more specific, see match.h). */
+static uint32_t field_spec(const struct shadow *s, const struct box *x, int f)
 {
-	switch (f) {
-	case PC_FIELD_PROTO:
-		return x->proto != PC_PROTO_ANY;
-	case PC_FIELD_LPORT:
-		return -port_width(&x->lport);
-	case PC_FIELD_RPORT:
-		return -port_width(&x->rport);
-	case PC_FIELD_ICMP:
-		return (x->icmp.type != PC_ICMP_ANY) + (x->icmp.code != PC_ICMP_ANY);
-	default:
-		return x->dir != PC_DIR_BOTH;
-	}
+	struct pc_spec spec = box_spec(&s->rules[x->rule], x);
+
+	return pc_spec_score(&spec, (enum pc_field)f);
 }
 
 /* ---- bookkeeping ---- */
@@ -339,18 +337,18 @@ static bool settled(struct shadow *s, enum pc_field f)
 
 /* ---- the methods ---- */
 
-/* An identical box of another rule that wins the tie: the first of b's run. */
+/* An identical box of another rule that wins the tie: the first of b's run,
+ * the boxes equal to b in every field being sorted by rank. */
 static bool cover_tie(struct shadow *s, const struct box *b)
 {
-	struct box probe = *b;
+	enum pc_field why;
+	size_t i = search(s, s->run_lo, s->run_hi, b, PC_FIELD_DIR, false);
 
-	probe.action = PC_DENY;
-	probe.rule = 0;
-	size_t i = search(s, s->run_lo, s->run_hi, &probe, ALL_FIELDS, false);
 	if (i == s->run_hi || box_cmp(&s->box[i], b, PC_FIELD_DIR) || s->box[i].rule == s->cur)
 		return false;
 	note(s, s->box[i].rule);
-	return settled(s, s->box[i].action != b->action ? PC_FIELD_ACTION : PC_FIELD_ORDER);
+	pc_rank_cmp(s->box[i].rank, s->box[i].rule, b->rank, b->rule, &why);
+	return settled(s, why);
 }
 
 /* The first address after p into next. Returns false past the end of its family. */
@@ -490,7 +488,8 @@ static bool sweep_ivl(struct shadow *s, const struct box *b, int f)
 		field_ivl(c, f, &lo, &hi);
 		if (lo > next || !step(s))
 			return false;
-		if (hi < next || field_spec(c, f) <= field_spec(b, f) || !covers_after(c, b, f))
+		if (hi < next || field_spec(s, c, f) <= field_spec(s, b, f) ||
+		    !covers_after(c, b, f))
 			continue;
 		note(s, c->rule);
 		next = hi + 1;

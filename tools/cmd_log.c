@@ -15,6 +15,7 @@
 #include "logread.h"
 #include "logsrc.h"
 #include "tally.h"
+#include "timestamp.h"
 
 #define TOP_N 10
 #define ERRLEN 160
@@ -308,7 +309,7 @@ static int parse_since(const char *s, int64_t now, int64_t *out)
 				return 0;
 			}
 	}
-	return pc_logread_time(s, len, out);
+	return pc_timestamp_iso(s, len, out);
 }
 
 static int on_opt(void *ctx, int key, const char *arg)

@@ -1,4 +1,4 @@
-/* test_index_diff.c - the rule index (lib/index.c): hand-built cases for each
+/* test_index_diff.c - the rule index (lib/index_*.c): hand-built cases for each
  * level of the order, bounds on pathological policies, and a differential
  * test against the linear oracle on random policies and packets.
  *

@@ -1,4 +1,4 @@
-/* test_index_edge.c - the rule index (lib/index.c, lib/lpm.c) at the edges
+/* test_index_edge.c - the rule index (lib/index_*.c, lib/lpm.c) at the edges
  * of its narrowed fields, against the linear oracle: small policies drawn
  * from edge values (0.0.0.0/0, 255.255.255.255/32, ::/0, all-ones /128,
  * prefixes of length 0, 1, 15-17, 31, 32, 63-65, 96, 112, 127, 128; ports

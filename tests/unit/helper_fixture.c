@@ -103,3 +103,18 @@ uint64_t pc_test_xorshift(uint64_t *state)
 	*state ^= *state << 17;
 	return *state;
 }
+
+int64_t pc_test_utc(int y, int mo, int d, int h, int mi, int s)
+{
+	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
+			 .tm_min = mi, .tm_sec = s };
+
+	return (int64_t)timegm(&tm);
+}
+
+int64_t pc_test_utc_now(void)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+	return pc_test_utc(2026, 11, 28, 13, 19, 53);
+}

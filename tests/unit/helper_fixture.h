@@ -37,6 +37,12 @@ void pc_test_file(const char *rel, const void *bytes, size_t n, char *path, size
 /* The file at path, NUL-terminated, in a static buffer (its first 64 KiB). */
 char *pc_test_slurp(const char *path);
 
+/* Unix seconds of a UTC date and time. */
+int64_t pc_test_utc(int y, int mo, int d, int h, int mi, int s);
+/* Sets TZ=UTC and returns the tests' fixed "now", 2026-11-28T13:19:53Z
+ * (a checked fixture of the log reading tests). */
+int64_t pc_test_utc_now(void);
+
 /* Seconds on the monotonic clock. */
 double pc_test_now(void);
 

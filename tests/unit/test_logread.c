@@ -20,20 +20,7 @@ static int64_t now; /* 2026-11-28T13:19:53Z */
 
 static void setup(void)
 {
-	struct tm tm = { .tm_year = 126, .tm_mon = 10, .tm_mday = 28, .tm_hour = 13,
-			 .tm_min = 19, .tm_sec = 53 };
-
-	setenv("TZ", "UTC", 1);
-	tzset();
-	now = (int64_t)timegm(&tm);
-}
-
-static int64_t utc(int y, int mo, int d, int h, int mi, int s)
-{
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-			 .tm_min = mi, .tm_sec = s };
-
-	return (int64_t)timegm(&tm);
+	now = pc_test_utc_now();
 }
 
 static int parse_n(const char *s, size_t len)
@@ -294,9 +281,9 @@ START_TEST(suppressed_lines)
 	ck_assert_int_eq(rec.kind, PC_LOGREC_SUPPRESSED);
 	ck_assert_uint_eq(rec.suppressed, 57);
 	ck_assert_uint_eq(rec.has, PC_LR_TIME);
-	ck_assert_int_eq(rec.time, utc(2026, 11, 28, 13, 0, 0));
+	ck_assert_int_eq(rec.time, pc_test_utc(2026, 11, 28, 13, 0, 0));
 	parse_ok("{\"time\":\"2026-11-28T13:00:01.000Z\",\"suppressed\":3}");
-	ck_assert_int_eq(rec.time, utc(2026, 11, 28, 13, 0, 1));
+	ck_assert_int_eq(rec.time, pc_test_utc(2026, 11, 28, 13, 0, 1));
 	parse_bad("suppressed=18446744073709551616", "not a number");
 	parse_bad("suppressed=5 verdict=deny", "suppressed= with other keys");
 	parse_bad("{\"suppressed\":\"5\"}", "not a number");
@@ -338,7 +325,7 @@ START_TEST(syslog_prefixes)
 		parse_ok(line);
 		check_issue_record();
 		if (cases[i].has_time)
-			ck_assert_int_eq(rec.time, utc(2026, 11, 28, 13, 0, 0));
+			ck_assert_int_eq(rec.time, pc_test_utc(2026, 11, 28, 13, 0, 0));
 		ck_assert_int_eq(!!(rec.has & PC_LR_TIME), cases[i].has_time);
 		snprintf(line, sizeof(line), "%s%s", cases[i].prefix, issue_json);
 		parse_ok(line);
@@ -347,7 +334,7 @@ START_TEST(syslog_prefixes)
 	/* a time key beats the prefix */
 	snprintf(line, sizeof(line), "Nov 28 13:00:00 h p[1]: time=2026-11-28T12:00:00Z %s", issue_text);
 	parse_ok(line);
-	ck_assert_int_eq(rec.time, utc(2026, 11, 28, 12, 0, 0));
+	ck_assert_int_eq(rec.time, pc_test_utc(2026, 11, 28, 12, 0, 0));
 	/* a prefix must end in ": " */
 	snprintf(line, sizeof(line), "host %s", issue_text);
 	parse_bad(line, "not a verdict log line");
@@ -362,15 +349,15 @@ START_TEST(syslog_year_and_padding)
 
 	snprintf(line, sizeof(line), "Nov  8 01:02:03 host portcullisd[1]: %s", issue_text);
 	parse_ok(line);
-	ck_assert_int_eq(rec.time, utc(2026, 11, 8, 1, 2, 3));
+	ck_assert_int_eq(rec.time, pc_test_utc(2026, 11, 8, 1, 2, 3));
 	/* December seen at the end of November: last year's */
 	snprintf(line, sizeof(line), "Dec 31 23:00:00 host portcullisd[1]: %s", issue_text);
 	parse_ok(line);
-	ck_assert_int_eq(rec.time, utc(2025, 12, 31, 23, 0, 0));
+	ck_assert_int_eq(rec.time, pc_test_utc(2025, 12, 31, 23, 0, 0));
 	/* a few days ahead (clock skew): this year */
 	snprintf(line, sizeof(line), "Dec  1 00:00:00 host portcullisd[1]: %s", issue_text);
 	parse_ok(line);
-	ck_assert_int_eq(rec.time, utc(2026, 12, 1, 0, 0, 0));
+	ck_assert_int_eq(rec.time, pc_test_utc(2026, 12, 1, 0, 0, 0));
 	/* not a date: no time, still a record */
 	snprintf(line, sizeof(line), "Nov 31 13:00:00 host portcullisd[1]: %s", issue_text);
 	parse_ok(line);
@@ -386,7 +373,7 @@ START_TEST(time_keys)
 {
 	parse_ok("time=2026-11-28T13:00:00Z suppressed=1");
 	ck_assert(rec.has & PC_LR_TIME);
-	ck_assert_int_eq(rec.time, utc(2026, 11, 28, 13, 0, 0));
+	ck_assert_int_eq(rec.time, pc_test_utc(2026, 11, 28, 13, 0, 0));
 	parse_bad("time=2026-11-28T25:00:00Z suppressed=1", "time: not an ISO 8601 time");
 	parse_bad("ts=2026-11-28T13:00:00Z time=2026-11-28T13:00:00Z suppressed=1", "given twice");
 }

@@ -15,20 +15,7 @@ static int64_t now; /* 2026-11-28T13:19:53Z */
 
 static void setup(void)
 {
-	struct tm tm = { .tm_year = 126, .tm_mon = 10, .tm_mday = 28, .tm_hour = 13,
-			 .tm_min = 19, .tm_sec = 53 };
-
-	setenv("TZ", "UTC", 1);
-	tzset();
-	now = (int64_t)timegm(&tm);
-}
-
-static int64_t utc(int y, int mo, int d, int h, int mi, int s)
-{
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-			 .tm_min = mi, .tm_sec = s };
-
-	return (int64_t)timegm(&tm);
+	now = pc_test_utc_now();
 }
 
 /* Parses the first len bytes of s as kind. Returns 0, or -1. */
@@ -81,13 +68,13 @@ START_TEST(iso_times)
 	int64_t t;
 
 	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++)
-		good(ISO, same[i], utc(2026, 11, 28, 13, 0, 0));
-	good(ISO, "2024-02-29", utc(2024, 2, 29, 0, 0, 0));
+		good(ISO, same[i], pc_test_utc(2026, 11, 28, 13, 0, 0));
+	good(ISO, "2024-02-29", pc_test_utc(2024, 2, 29, 0, 0, 0));
 	for (size_t i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++)
 		bad(ISO, wrong[i]);
 	/* only len bytes count */
 	ck_assert_int_eq(parse_n(ISO, "2026-11-28T13:00:00Zjunk", 20, &t), 0);
-	ck_assert_int_eq(t, utc(2026, 11, 28, 13, 0, 0));
+	ck_assert_int_eq(t, pc_test_utc(2026, 11, 28, 13, 0, 0));
 }
 END_TEST
 
@@ -99,13 +86,13 @@ START_TEST(syslog_times)
 		"Nov 28 13:00:00.", "Nov   8 01:02:03",
 	};
 
-	good(SYSLOG, "Nov 28 13:00:00", utc(2026, 11, 28, 13, 0, 0));
-	good(SYSLOG, "Nov 28 13:00:00.123456 host portcullisd[1]:", utc(2026, 11, 28, 13, 0, 0));
-	good(SYSLOG, "Nov  8 01:02:03", utc(2026, 11, 8, 1, 2, 3));
-	good(SYSLOG, "Nov 8 01:02", utc(2026, 11, 8, 1, 2, 0));
+	good(SYSLOG, "Nov 28 13:00:00", pc_test_utc(2026, 11, 28, 13, 0, 0));
+	good(SYSLOG, "Nov 28 13:00:00.123456 host portcullisd[1]:", pc_test_utc(2026, 11, 28, 13, 0, 0));
+	good(SYSLOG, "Nov  8 01:02:03", pc_test_utc(2026, 11, 8, 1, 2, 3));
+	good(SYSLOG, "Nov 8 01:02", pc_test_utc(2026, 11, 8, 1, 2, 0));
 	/* December seen at the end of November: last year's; a few days ahead: this year's */
-	good(SYSLOG, "Dec 31 23:00:00", utc(2025, 12, 31, 23, 0, 0));
-	good(SYSLOG, "Dec  1 00:00:00", utc(2026, 12, 1, 0, 0, 0));
+	good(SYSLOG, "Dec 31 23:00:00", pc_test_utc(2025, 12, 31, 23, 0, 0));
+	good(SYSLOG, "Dec  1 00:00:00", pc_test_utc(2026, 12, 1, 0, 0, 0));
 	for (size_t i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++)
 		bad(SYSLOG, wrong[i]);
 }

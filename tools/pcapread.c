@@ -147,6 +147,16 @@ struct pc_pcapread *pc_pcapread_fopen(FILE *f, const char *name, char *err)
 	return setup(pcap, name, errbuf, err);
 }
 
+/* A record's time in microseconds; a time past +-9e12 s (a damaged or
+ * crafted record) is held there instead of overflowing. */
+static int64_t ts_us(const struct timeval *tv)
+{
+	const int64_t max_s = 9000000000000;
+	int64_t sec = tv->tv_sec > max_s ? max_s : tv->tv_sec < -max_s ? -max_s : tv->tv_sec;
+
+	return sec * 1000000 + (tv->tv_usec % 1000000);
+}
+
 int pc_pcapread_next(struct pc_pcapread *r, struct pc_capture_pkt *p, char *err)
 {
 	for (;;) {
@@ -177,7 +187,7 @@ int pc_pcapread_next(struct pc_pcapread *r, struct pc_capture_pkt *p, char *err)
 		p->caplen = h->caplen - (size_t)off;
 		/* a record may claim fewer bytes on the wire than it holds */
 		p->origlen = (h->len > h->caplen ? h->len : h->caplen) - (size_t)off;
-		p->ts_us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+		p->ts_us = ts_us(&h->ts);
 		p->number = r->st.frames;
 		return 1;
 	}

@@ -9,22 +9,35 @@
 
 #define RETRY_NS (1000 * PC_NS_PER_MS)
 
-int pc_fastpath_init(struct pc_fastpath *f, uint32_t mask, bool read)
+uint32_t pc_fastpath_first(const struct pc_marks *m, const uint32_t held[2])
+{
+	uint32_t gen = pc_marks_next_gen(m, held[0] > held[1] ? held[0] : held[1]);
+
+	while (gen == held[0] || gen == held[1])
+		gen = pc_marks_next_gen(m, gen);
+	return gen;
+}
+
+int pc_fastpath_init_runner(struct pc_fastpath *f, uint32_t mask, bool read,
+			    const struct pc_hooks_runner *r)
 {
 	uint32_t held[2] = { 0, 0 };
 	char err[256];
 
-	*f = (struct pc_fastpath){ 0 };
+	*f = (struct pc_fastpath){ .runner = r };
 	if (pc_marks_init(&f->marks, mask) < 0)
 		return -1;
-	if (read && pc_hooks_fast_get(mask, &pc_hooks_real_runner, held, err, sizeof(err)) < 0) {
+	if (read && pc_hooks_fast_get(mask, r, held, err, sizeof(err)) < 0) {
 		pc_log_warnx("fast path: %s; starting at generation 1", err);
 		held[0] = held[1] = 0;
 	}
-	f->gen = pc_marks_next_gen(&f->marks, held[0] > held[1] ? held[0] : held[1]);
-	while (f->gen == held[0] || f->gen == held[1])
-		f->gen = pc_marks_next_gen(&f->marks, f->gen);
+	f->gen = pc_fastpath_first(&f->marks, held);
 	return 0;
+}
+
+int pc_fastpath_init(struct pc_fastpath *f, uint32_t mask, bool read)
+{
+	return pc_fastpath_init_runner(f, mask, read, &pc_hooks_real_runner);
 }
 
 uint32_t pc_fastpath_next(const struct pc_fastpath *f)
@@ -37,7 +50,7 @@ static int set_chains(struct pc_fastpath *f, uint64_t now_ns)
 	uint32_t gen = f->active ? f->gen : 0;
 	char err[256];
 
-	if (pc_hooks_fast_set(f->marks.mask, gen, &pc_hooks_real_runner, err, sizeof(err)) == 0) {
+	if (pc_hooks_fast_set(f->marks.mask, gen, f->runner, err, sizeof(err)) == 0) {
 		if (f->pending)
 			pc_log_info("fast path: the chains accept generation %u now", gen);
 		f->pending = false;

@@ -11,6 +11,8 @@
 
 #include "marks.h"
 
+struct pc_hooks_runner;
+
 struct pc_fastpath {
 	struct pc_marks marks; /* the layout of mark-mask, fixed at start */
 	uint32_t gen;          /* the generation of the table in service */
@@ -18,6 +20,7 @@ struct pc_fastpath {
 	uint32_t applied;      /* the generation the chains were last set to (0: none) */
 	bool pending;          /* the chains could not be set: try again */
 	uint64_t next_try_ns;
+	const struct pc_hooks_runner *runner; /* runs iptables (pc_hooks_real_runner) */
 };
 
 /* Lays out mask and picks the first generation: with read, one the chains
@@ -25,6 +28,13 @@ struct pc_fastpath {
  * warning and starts at 1); else 1. Returns 0, or -1 with errno EINVAL for
  * a bad mask. */
 int pc_fastpath_init(struct pc_fastpath *f, uint32_t mask, bool read);
+/* The same with iptables run by r (the unit tests' seam). */
+int pc_fastpath_init_runner(struct pc_fastpath *f, uint32_t mask, bool read,
+			    const struct pc_hooks_runner *r);
+
+/* The first generation of layout m when the chains hold held[0] (IPv4)
+ * and held[1] (IPv6), 0 for none: the one after the higher, skipping both. */
+uint32_t pc_fastpath_first(const struct pc_marks *m, const uint32_t held[2]);
 
 /* The generation for the next table: the one after the current. */
 uint32_t pc_fastpath_next(const struct pc_fastpath *f);

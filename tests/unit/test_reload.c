@@ -417,6 +417,7 @@ END_TEST
 START_TEST(failed_fast_path_still_reloads)
 {
 	char text[1024];
+	struct pc_status st;
 
 	snprintf(text, sizeof(text), stateful_text, "yes", "0x3f");
 	up(text);
@@ -427,6 +428,9 @@ START_TEST(failed_fast_path_still_reloads)
 	ck_assert_uint_eq(d.table->gen, 2);
 	ck_assert(d.fast.pending);
 	ck_assert_uint_eq(pc_test_ipt_gen(MASK6, 0), 1);
+	read_status(&st);
+	ck_assert_uint_eq(st.fast_generation, 1); /* what the kernel accepts, not the table's */
+	pc_status_clear(&st);
 	pc_test_ipt.fail_restore = 0;
 	pc_fastpath_retry(&d.fast, UINT64_MAX);
 	ck_assert_uint_eq(pc_test_ipt_gen(MASK6, 0), 2);

@@ -18,6 +18,11 @@
 #define MASK6 0x3fu        /* 6 bits: three of G, generations 1..7 */
 #define MASK_SPLIT 0x0f0f0000u /* 8 bits in two nibbles: generations 1..31 */
 
+static void init(struct pc_fastpath *f, uint32_t mask, bool read)
+{
+	ck_assert_int_eq(pc_fastpath_init_runner(f, mask, read, &pc_test_ipt_runner), 0);
+}
+
 START_TEST(first_generation_differs_from_both_families)
 {
 	static const struct {
@@ -59,7 +64,7 @@ START_TEST(init_reads_the_chains_and_picks_past_them)
 
 	pc_test_ipt_reset();
 	pc_test_ipt_leave(PC_MARK_MASK_DEFAULT, 9, 3);
-	ck_assert_int_eq(pc_fastpath_init_runner(&f, PC_MARK_MASK_DEFAULT, true, &pc_test_ipt_runner), 0);
+	init(&f, PC_MARK_MASK_DEFAULT, true);
 	ck_assert_uint_eq(f.gen, 10);
 	ck_assert_uint_eq(f.applied, 0);
 	ck_assert(!f.pending);
@@ -75,15 +80,15 @@ START_TEST(init_without_chains_or_reading_starts_at_1)
 	struct pc_fastpath f;
 
 	pc_test_ipt_reset();
-	ck_assert_int_eq(pc_fastpath_init_runner(&f, MASK6, true, &pc_test_ipt_runner), 0);
+	init(&f, MASK6, true);
 	ck_assert_uint_eq(f.gen, 1); /* no chain in either family (exit 1) */
 	pc_test_ipt_reset();
 	pc_test_ipt_leave(MASK6, 4, 4);
-	ck_assert_int_eq(pc_fastpath_init_runner(&f, MASK6, false, &pc_test_ipt_runner), 0);
+	init(&f, MASK6, false);
 	ck_assert_uint_eq(f.gen, 1); /* stateless: the chains are not read */
 	ck_assert_uint_eq(pc_test_ipt.calls, 0);
 	pc_test_ipt.fail_read = 4; /* iptables cannot be run: a warning, generation 1 */
-	ck_assert_int_eq(pc_fastpath_init_runner(&f, MASK6, true, &pc_test_ipt_runner), 0);
+	init(&f, MASK6, true);
 	ck_assert_uint_eq(f.gen, 1);
 }
 END_TEST
@@ -118,7 +123,7 @@ START_TEST(reloads_advance_and_wrap_within_the_mask)
 		uint32_t mask = masks[k], want;
 
 		pc_test_ipt_reset();
-		ck_assert_int_eq(pc_fastpath_init_runner(&f, mask, true, &pc_test_ipt_runner), 0);
+		init(&f, mask, true);
 		ck_assert_int_eq(pc_fastpath_apply(&f, f.gen, true, 0), 0);
 		want = f.gen;
 		for (uint32_t i = 0; i < 2 * f.marks.gen_max + 3; i++) {
@@ -148,7 +153,7 @@ START_TEST(restart_judges_every_connection_again)
 	for (int i = 0; i < 20; i++) {
 		uint32_t before = pc_test_ipt_gen(MASK6, 0);
 
-		ck_assert_int_eq(pc_fastpath_init_runner(&f, MASK6, true, &pc_test_ipt_runner), 0);
+		init(&f, MASK6, true);
 		ck_assert_uint_ne(f.gen, before);
 		ck_assert_uint_ne(f.gen, 0);
 		ck_assert_int_eq(pc_fastpath_apply(&f, f.gen, true, 0), 0);
@@ -156,7 +161,7 @@ START_TEST(restart_judges_every_connection_again)
 	}
 	/* one family left behind by a failed restore: skip both */
 	pc_test_ipt_leave(MASK6, 7, 1);
-	ck_assert_int_eq(pc_fastpath_init_runner(&f, MASK6, true, &pc_test_ipt_runner), 0);
+	init(&f, MASK6, true);
 	ck_assert_uint_eq(f.gen, 2);
 }
 END_TEST
@@ -166,7 +171,7 @@ START_TEST(stateless_table_empties_the_chains)
 	struct pc_fastpath f;
 
 	pc_test_ipt_reset();
-	ck_assert_int_eq(pc_fastpath_init_runner(&f, PC_MARK_MASK_DEFAULT, true, &pc_test_ipt_runner), 0);
+	init(&f, PC_MARK_MASK_DEFAULT, true);
 	ck_assert_int_eq(pc_fastpath_apply(&f, f.gen, true, 0), 0);
 	ck_assert_uint_eq(pc_test_ipt_gen(PC_MARK_MASK_DEFAULT, 0), 1);
 	ck_assert_uint_eq(reload(&f, false, 0), 2);
@@ -187,7 +192,7 @@ START_TEST(failed_apply_is_retried_once_a_second)
 	unsigned calls;
 
 	pc_test_ipt_reset();
-	ck_assert_int_eq(pc_fastpath_init_runner(&f, PC_MARK_MASK_DEFAULT, true, &pc_test_ipt_runner), 0);
+	init(&f, PC_MARK_MASK_DEFAULT, true);
 	ck_assert_int_eq(pc_fastpath_apply(&f, f.gen, true, 0), 0);
 	pc_test_ipt.fail_restore = 2;
 	ck_assert_int_eq(pc_fastpath_apply(&f, 2, true, t0), -1);

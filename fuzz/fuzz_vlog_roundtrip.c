@@ -1,6 +1,6 @@
 /* fuzz_vlog_roundtrip.c - a verdict built from the input, formatted as a
  * log line (lib/vlogline.c) in text and in JSON, read back by the reader
- * (lib/logread.c): every field comes back as it was. Input: a flags byte,
+ * (tools/logread.c): every field comes back as it was. Input: a flags byte,
  * protocol, packet flags, ports or ICMP type and code, length, family,
  * source, destination (44 bytes, zeros when short), then the rule name. */
 #include "fuzz.h"

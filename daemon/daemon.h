@@ -19,8 +19,6 @@
 #include "vlog.h"
 #include "worker.h"
 
-#define PC_DEFAULT_CONF "/etc/portcullis/portcullis.conf"
-
 struct pc_reload_state {
 	uint64_t generation; /* attempts */
 	uint64_t ok, failed;
@@ -32,7 +30,7 @@ struct pc_reload_state {
 };
 
 struct pc_daemon {
-	const char *conf;         /* as given with -c */
+	const char *conf;         /* as given with -c (options.h) */
 	char *conf_abs;           /* the same, absolute (status file) */
 	bool foreground;
 	struct pc_table *table;   /* the policy served now, by every worker */
@@ -61,6 +59,10 @@ struct pc_daemon {
 	bool stop;
 };
 
+/* loop.c: blocks the signals the loop handles (SIGHUP, SIGTERM, SIGINT,
+ * SIGUSR1, SIGUSR2; SIGPIPE is ignored) and returns a signalfd for them,
+ * or -1 with errno. */
+int pc_daemon_signals_open(void);
 /* loop.c: serves packets and signals until SIGTERM/SIGINT. Returns 0, or
  * -1 when the loop cannot go on. */
 int pc_daemon_loop(struct pc_daemon *d);

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rule.h"
+#include "settings.h"
 #include "vlogline.h"
 
 #define PC_VLOG_IDENT "portcullisd" /* syslog tag */

@@ -9,6 +9,7 @@
 
 #include "packet.h"
 #include "rule.h"
+#include "settings.h"
 #include "strbuf.h"
 
 #define PC_VLOG_LINE_MAX 2048       /* longest line written, newline included */

@@ -8,7 +8,8 @@
 #include "index.h"
 #include "packet.h"
 
-uint8_t pc_hook_dir(unsigned hook)
+/* PC_DIR_IN or PC_DIR_OUT for a netfilter hook number; 0 for forward. */
+static uint8_t hook_dir(unsigned hook)
 {
 	switch (hook) {
 	case NF_INET_PRE_ROUTING:
@@ -170,7 +171,7 @@ int pc_decide(void *arg, const struct pc_queue_pkt *qp, uint32_t *mark)
 {
 	struct pc_worker *w = arg;
 	struct pc_pkt pkt;
-	uint8_t dir = pc_hook_dir(qp->hook);
+	uint8_t dir = hook_dir(qp->hook);
 	int status = qp->data ? pc_packet_parse(qp->data, qp->caplen, qp->pktlen, &pkt) :
 				  PC_PKT_TRUNCATED;
 

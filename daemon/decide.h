@@ -41,7 +41,4 @@ struct pc_worker {
  * a connection, which the hook chain saves into the connmark (marks.h). */
 int pc_decide(void *arg, const struct pc_queue_pkt *pkt, uint32_t *mark);
 
-/* PC_DIR_IN or PC_DIR_OUT for a netfilter hook number; 0 for forward. */
-uint8_t pc_hook_dir(unsigned hook);
-
 #endif

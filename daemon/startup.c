@@ -53,8 +53,8 @@ static void tee_to_vlog(void *arg, int pri, const char *msg)
 {
 	struct pc_daemon *d = arg;
 
-	pc_vlock_message(&d->vlog, pri <= LOG_ERR ? "error" : pri == LOG_WARNING ? "warning" :
-				 pri == LOG_DEBUG ? "debug" : "info", msg);
+	pc_vlock_message(&d->vlog, pri <= LOG_ERR ? "error" : pri == LOG_WARNING ? "warning" : "info",
+			 msg);
 }
 
 static int load(struct pc_daemon *d)

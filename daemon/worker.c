@@ -198,11 +198,6 @@ void pc_workers_set_fail_open(struct pc_workers *ws, bool on)
 			wake(&ws->th[i]);
 }
 
-size_t pc_workers_count(const struct pc_workers *ws)
-{
-	return ws->n;
-}
-
 uint64_t pc_workers_rx_errors(struct pc_workers *ws)
 {
 	uint64_t sum = 0;

@@ -48,7 +48,6 @@ struct pc_table *pc_workers_swap(struct pc_workers *ws, struct pc_table *t);
  * two batches; failures show up in pc_workers_fail_error). */
 void pc_workers_set_fail_open(struct pc_workers *ws, bool on);
 
-size_t pc_workers_count(const struct pc_workers *ws);
 /* Receive errors of every worker since start. */
 uint64_t pc_workers_rx_errors(struct pc_workers *ws);
 /* The errno of worker i's last failed fail-open change since the last

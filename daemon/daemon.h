@@ -15,7 +15,7 @@
 #include "queue.h"
 #include "status.h"
 #include "table.h"
-#include "vlock.h"
+#include "vlogshare.h"
 #include "vlog.h"
 #include "worker.h"
 
@@ -34,7 +34,7 @@ struct pc_daemon {
 	char *conf_abs;           /* the same, absolute (status file) */
 	bool foreground;
 	struct pc_table *table;   /* the policy served now, by every worker */
-	struct pc_vlock vlog;
+	struct pc_vlogshare vlog;
 	bool vlog_open;
 	struct pc_workers *workers; /* one thread per queue */
 	struct pc_queue **queues;   /* queues[i] is served by worker i */

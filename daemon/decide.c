@@ -39,7 +39,7 @@ static int malformed(struct pc_worker *w, const struct pc_queue_pkt *qp, uint8_t
 	pc_counter_inc(&w->c.denied);
 	if (wants_log(w->table->set->log, PC_RLOG_DEFAULT, PC_DENY)) {
 		rec.reason = pc_packet_reason(status);
-		pc_vlock_verdict(w->vlog, w->now_ns, &rec);
+		pc_vlogshare_verdict(w->vlog, w->now_ns, &rec);
 	}
 	return NF_DROP;
 }
@@ -71,7 +71,7 @@ static void account(struct pc_worker *w, const struct pc_pkt *pkt, enum pc_actio
 		struct pc_vlog_rec rec = { .verdict = v, .rule = r >= 0 ? t->rules[r].name : NULL,
 					   .dir = pkt->dir, .pkt = pkt, .state = state };
 
-		pc_vlock_verdict(w->vlog, w->now_ns, &rec);
+		pc_vlogshare_verdict(w->vlog, w->now_ns, &rec);
 	}
 }
 
@@ -96,7 +96,7 @@ static int invalid(struct pc_worker *w, const struct pc_pkt *pkt)
 		struct pc_vlog_rec rec = { .verdict = PC_DENY, .rule = "(invalid)", .dir = pkt->dir,
 					   .pkt = pkt, .state = PC_VSTATE_INVALID };
 
-		pc_vlock_verdict(w->vlog, w->now_ns, &rec);
+		pc_vlogshare_verdict(w->vlog, w->now_ns, &rec);
 	}
 	return NF_DROP;
 }

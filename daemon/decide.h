@@ -8,7 +8,7 @@
 #include "counter.h"
 #include "queue.h"
 #include "table.h"
-#include "vlock.h"
+#include "vlogshare.h"
 
 /* One worker's counters: written by that worker only, read by the main
  * thread for reports (packets = permitted + denied). */
@@ -30,7 +30,7 @@ struct pc_counters {
  * start of each batch. */
 struct pc_worker {
 	struct pc_table *table;
-	struct pc_vlock *vlog;
+	struct pc_vlogshare *vlog;
 	size_t row;              /* its row of the table's hit counters */
 	uint64_t now_ns;
 	struct pc_counters c;

@@ -52,9 +52,9 @@ static int pidfile_write(const char *path)
 static void tee_to_vlog(void *arg, int pri, const char *msg)
 {
 	struct pc_daemon *d = arg;
+	const char *level = pri <= LOG_ERR ? "error" : pri == LOG_WARNING ? "warning" : "info";
 
-	pc_vlock_message(&d->vlog, pri <= LOG_ERR ? "error" : pri == LOG_WARNING ? "warning" : "info",
-			 msg);
+	pc_vlogshare_message(&d->vlog, level, msg);
 }
 
 static int load(struct pc_daemon *d)
@@ -83,7 +83,7 @@ static int load(struct pc_daemon *d)
 		pc_log_warn("cannot open the log file %s", cfg.file ? cfg.file : "");
 		return -1;
 	}
-	if (pc_vlock_init(&d->vlog, vl) < 0) {
+	if (pc_vlogshare_init(&d->vlog, vl) < 0) {
 		pc_vlog_free(vl);
 		pc_log_warn("portcullisd");
 		return -1;
@@ -139,7 +139,8 @@ static int open_queues(struct pc_daemon *d)
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct pc_queue_cfg cfg = { .num = d->queue_lo + (unsigned)i, .fail_open = fail_open };
+		struct pc_queue_cfg cfg = { .num = d->queue_lo + (unsigned)i,
+					    .fail_open = fail_open };
 
 		if (!(d->queues[i] = pc_queue_open(&cfg, pc_decide,
 						   pc_workers_state(d->workers, i)))) {
@@ -254,7 +255,7 @@ void pc_daemon_free(struct pc_daemon *d)
 	pc_workers_free(d->workers);
 	free(d->queues);
 	if (d->vlog_open)
-		pc_vlock_destroy(&d->vlog);
+		pc_vlogshare_destroy(&d->vlog);
 	pc_table_free(d->table);
 	free(d->conf_abs);
 	free(d->pid_file);

@@ -96,7 +96,7 @@ static void *run(void *arg)
 	return NULL;
 }
 
-struct pc_workers *pc_workers_new(size_t n, struct pc_table *table, struct pc_vlock *vlog,
+struct pc_workers *pc_workers_new(size_t n, struct pc_table *table, struct pc_vlogshare *vlog,
 				  bool fail_open)
 {
 	struct pc_workers *ws = calloc(1, sizeof(*ws));

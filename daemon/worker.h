@@ -13,13 +13,13 @@
 #include "decide.h"
 #include "queue.h"
 #include "table.h"
-#include "vlock.h"
+#include "vlogshare.h"
 
 struct pc_workers;
 
 /* n workers (no threads yet) deciding with table and logging to vlog; the
  * queues start with fail-open fail_open. Returns NULL with errno. */
-struct pc_workers *pc_workers_new(size_t n, struct pc_table *table, struct pc_vlock *vlog,
+struct pc_workers *pc_workers_new(size_t n, struct pc_table *table, struct pc_vlogshare *vlog,
 				  bool fail_open);
 /* Stops the threads (if still running) and frees. */
 void pc_workers_free(struct pc_workers *ws);

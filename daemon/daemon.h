@@ -15,11 +15,9 @@
 #include "queue.h"
 #include "status.h"
 #include "table.h"
-#include "vlock.h"
+#include "vlogshare.h"
 #include "vlog.h"
 #include "worker.h"
-
-#define PC_DEFAULT_CONF "/etc/portcullis/portcullis.conf"
 
 struct pc_reload_state {
 	uint64_t generation; /* attempts */
@@ -32,11 +30,11 @@ struct pc_reload_state {
 };
 
 struct pc_daemon {
-	const char *conf;         /* as given with -c */
+	const char *conf;         /* as given with -c (options.h) */
 	char *conf_abs;           /* the same, absolute (status file) */
 	bool foreground;
 	struct pc_table *table;   /* the policy served now, by every worker */
-	struct pc_vlock vlog;
+	struct pc_vlogshare vlog;
 	bool vlog_open;
 	struct pc_workers *workers; /* one thread per queue */
 	struct pc_queue **queues;   /* queues[i] is served by worker i */
@@ -61,6 +59,10 @@ struct pc_daemon {
 	bool stop;
 };
 
+/* loop.c: blocks the signals the loop handles (SIGHUP, SIGTERM, SIGINT,
+ * SIGUSR1, SIGUSR2; SIGPIPE is ignored) and returns a signalfd for them,
+ * or -1 with errno. */
+int pc_daemon_signals_open(void);
 /* loop.c: serves packets and signals until SIGTERM/SIGINT. Returns 0, or
  * -1 when the loop cannot go on. */
 int pc_daemon_loop(struct pc_daemon *d);

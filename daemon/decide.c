@@ -8,7 +8,8 @@
 #include "index.h"
 #include "packet.h"
 
-uint8_t pc_hook_dir(unsigned hook)
+/* PC_DIR_IN or PC_DIR_OUT for a netfilter hook number; 0 for forward. */
+static uint8_t hook_dir(unsigned hook)
 {
 	switch (hook) {
 	case NF_INET_PRE_ROUTING:
@@ -38,7 +39,7 @@ static int malformed(struct pc_worker *w, const struct pc_queue_pkt *qp, uint8_t
 	pc_counter_inc(&w->c.denied);
 	if (wants_log(w->table->set->log, PC_RLOG_DEFAULT, PC_DENY)) {
 		rec.reason = pc_packet_reason(status);
-		pc_vlock_verdict(w->vlog, w->now_ns, &rec);
+		pc_vlogshare_verdict(w->vlog, w->now_ns, &rec);
 	}
 	return NF_DROP;
 }
@@ -70,7 +71,7 @@ static void account(struct pc_worker *w, const struct pc_pkt *pkt, enum pc_actio
 		struct pc_vlog_rec rec = { .verdict = v, .rule = r >= 0 ? t->rules[r].name : NULL,
 					   .dir = pkt->dir, .pkt = pkt, .state = state };
 
-		pc_vlock_verdict(w->vlog, w->now_ns, &rec);
+		pc_vlogshare_verdict(w->vlog, w->now_ns, &rec);
 	}
 }
 
@@ -95,7 +96,7 @@ static int invalid(struct pc_worker *w, const struct pc_pkt *pkt)
 		struct pc_vlog_rec rec = { .verdict = PC_DENY, .rule = "(invalid)", .dir = pkt->dir,
 					   .pkt = pkt, .state = PC_VSTATE_INVALID };
 
-		pc_vlock_verdict(w->vlog, w->now_ns, &rec);
+		pc_vlogshare_verdict(w->vlog, w->now_ns, &rec);
 	}
 	return NF_DROP;
 }
@@ -170,7 +171,7 @@ int pc_decide(void *arg, const struct pc_queue_pkt *qp, uint32_t *mark)
 {
 	struct pc_worker *w = arg;
 	struct pc_pkt pkt;
-	uint8_t dir = pc_hook_dir(qp->hook);
+	uint8_t dir = hook_dir(qp->hook);
 	int status = qp->data ? pc_packet_parse(qp->data, qp->caplen, qp->pktlen, &pkt) :
 				  PC_PKT_TRUNCATED;
 

@@ -8,7 +8,7 @@
 #include "counter.h"
 #include "queue.h"
 #include "table.h"
-#include "vlock.h"
+#include "vlogshare.h"
 
 /* One worker's counters: written by that worker only, read by the main
  * thread for reports (packets = permitted + denied). */
@@ -30,7 +30,7 @@ struct pc_counters {
  * start of each batch. */
 struct pc_worker {
 	struct pc_table *table;
-	struct pc_vlock *vlog;
+	struct pc_vlogshare *vlog;
 	size_t row;              /* its row of the table's hit counters */
 	uint64_t now_ns;
 	struct pc_counters c;
@@ -40,8 +40,5 @@ struct pc_worker {
  * NF_DROP for a packet decided alone; NF_REPEAT with *mark for a verdict on
  * a connection, which the hook chain saves into the connmark (marks.h). */
 int pc_decide(void *arg, const struct pc_queue_pkt *pkt, uint32_t *mark);
-
-/* PC_DIR_IN or PC_DIR_OUT for a netfilter hook number; 0 for forward. */
-uint8_t pc_hook_dir(unsigned hook);
 
 #endif

@@ -17,7 +17,7 @@
  * metrics), at most MAX_TIMEOUT_MS. */
 static int poll_timeout(struct pc_daemon *d, uint64_t now)
 {
-	uint64_t next = pc_vlock_deadline(&d->vlog), ms;
+	uint64_t next = pc_vlogshare_deadline(&d->vlog), ms;
 
 	if (d->watchdog_ns && d->watchdog_next < next)
 		next = d->watchdog_next;
@@ -62,7 +62,7 @@ static void run_timers(struct pc_daemon *d, uint64_t now)
 	worker_errors(d, now);
 	pc_daemon_metrics_errors(d);
 	pc_fastpath_retry(&d->fast, now);
-	pc_vlock_tick(&d->vlog, now);
+	pc_vlogshare_tick(&d->vlog, now);
 	if (d->watchdog_ns && now >= d->watchdog_next) {
 		pc_notify("WATCHDOG=1");
 		d->watchdog_next = now + d->watchdog_ns;
@@ -87,12 +87,28 @@ static void on_signal(struct pc_daemon *d, uint32_t sig)
 		pc_daemon_write_status(d, true);
 		break;
 	case SIGUSR2:
-		if (pc_vlock_reopen(&d->vlog) < 0)
+		if (pc_vlogshare_reopen(&d->vlog) < 0)
 			pc_log_warn("cannot reopen the log file");
 		else
 			pc_log_info("log file reopened");
 		break;
 	}
+}
+
+int pc_daemon_signals_open(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
 static void read_signals(struct pc_daemon *d)

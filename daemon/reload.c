@@ -55,7 +55,7 @@ static int new_vlog(struct pc_daemon *d, const struct pc_table *t, struct pc_vlo
 
 	pc_daemon_vlog_cfg(t->set, &cfg);
 	*out = NULL;
-	if (pc_vlock_same(&d->vlog, &cfg))
+	if (pc_vlogshare_same(&d->vlog, &cfg))
 		return 0;
 	*out = pc_vlog_new(&cfg);
 	return *out ? 0 : -1;
@@ -92,7 +92,7 @@ static void swap_in(struct pc_daemon *d, struct pc_table *t, struct pc_vlog *vl)
 	if (t->set->fail_open != d->table->set->fail_open)
 		pc_workers_set_fail_open(d->workers, t->set->fail_open);
 	if (vl)
-		pc_vlock_swap(&d->vlog, vl);
+		pc_vlogshare_swap(&d->vlog, vl);
 	t->marks = d->fast.marks;
 	t->gen = pc_fastpath_next(&d->fast);
 	old = pc_workers_swap(d->workers, t);

@@ -98,8 +98,8 @@ static void fill_status(struct pc_daemon *d, struct pc_status *st, bool running,
 		.reloads_failed = d->reload.failed, .last_reload_time = d->reload.time,
 		.last_reload_result = d->reload.result, .last_reload_message = d->reload.msg,
 		.last_reload_ms = d->reload.ms,
-		.log_suppressed = pc_vlock_suppressed(&d->vlog),
-		.log_write_errors = pc_vlock_write_errors(&d->vlog),
+		.log_suppressed = pc_vlogshare_suppressed(&d->vlog),
+		.log_write_errors = pc_vlogshare_write_errors(&d->vlog),
 	};
 	add_queue_counters(d, st, qs, &tot);
 	st->packets = tot.packets;

@@ -96,7 +96,7 @@ static void *run(void *arg)
 	return NULL;
 }
 
-struct pc_workers *pc_workers_new(size_t n, struct pc_table *table, struct pc_vlock *vlog,
+struct pc_workers *pc_workers_new(size_t n, struct pc_table *table, struct pc_vlogshare *vlog,
 				  bool fail_open)
 {
 	struct pc_workers *ws = calloc(1, sizeof(*ws));
@@ -196,11 +196,6 @@ void pc_workers_set_fail_open(struct pc_workers *ws, bool on)
 	for (size_t i = 0; i < ws->n; i++)
 		if (ws->th[i].started)
 			wake(&ws->th[i]);
-}
-
-size_t pc_workers_count(const struct pc_workers *ws)
-{
-	return ws->n;
 }
 
 uint64_t pc_workers_rx_errors(struct pc_workers *ws)

@@ -13,13 +13,13 @@
 #include "decide.h"
 #include "queue.h"
 #include "table.h"
-#include "vlock.h"
+#include "vlogshare.h"
 
 struct pc_workers;
 
 /* n workers (no threads yet) deciding with table and logging to vlog; the
  * queues start with fail-open fail_open. Returns NULL with errno. */
-struct pc_workers *pc_workers_new(size_t n, struct pc_table *table, struct pc_vlock *vlog,
+struct pc_workers *pc_workers_new(size_t n, struct pc_table *table, struct pc_vlogshare *vlog,
 				  bool fail_open);
 /* Stops the threads (if still running) and frees. */
 void pc_workers_free(struct pc_workers *ws);
@@ -48,7 +48,6 @@ struct pc_table *pc_workers_swap(struct pc_workers *ws, struct pc_table *t);
  * two batches; failures show up in pc_workers_fail_error). */
 void pc_workers_set_fail_open(struct pc_workers *ws, bool on);
 
-size_t pc_workers_count(const struct pc_workers *ws);
 /* Receive errors of every worker since start. */
 uint64_t pc_workers_rx_errors(struct pc_workers *ws);
 /* The errno of worker i's last failed fail-open change since the last

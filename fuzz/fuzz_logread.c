@@ -1,4 +1,4 @@
-/* fuzz_logread.c - any line through the verdict log reader (lib/logread.c):
+/* fuzz_logread.c - any line through the verdict log reader (tools/logread.c):
  * no crash, no read past the line, and a record that parses is whole. */
 #include "fuzz.h"
 

@@ -1,5 +1,5 @@
 /* fuzz_nfqmsg.c - netlink messages through the NFQUEUE message walk
- * (lib/nfqmsg.c): no read outside the message, and what it hands out lies
+ * (daemon/nfqmsg.c): no read outside the message, and what it hands out lies
  * inside it. */
 #include "fuzz.h"
 

@@ -1,6 +1,6 @@
-/* fuzz_vlog_roundtrip.c - a verdict built from the input, written by the
- * log writer (lib/vlog.c) as text and as JSON, read back by the reader
- * (lib/logread.c): every field comes back as it was. Input: a flags byte,
+/* fuzz_vlog_roundtrip.c - a verdict built from the input, formatted as a
+ * log line (lib/vlogline.c) in text and in JSON, read back by the reader
+ * (tools/logread.c): every field comes back as it was. Input: a flags byte,
  * protocol, packet flags, ports or ICMP type and code, length, family,
  * source, destination (44 bytes, zeros when short), then the rule name. */
 #include "fuzz.h"
@@ -10,7 +10,7 @@
 #include "addr.h"
 #include "logread.h"
 #include "packet.h"
-#include "vlog.h"
+#include "vlogline.h"
 
 #define HEAD 44
 #define NAME_MAX_BYTES 200 /* longer names are cut by the writer ("...") */

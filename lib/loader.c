@@ -8,7 +8,7 @@
 #include "marks.h"
 #include "policy_int.h"
 #include "polline.h"
-#include "rdfile.h"
+#include "saferead.h"
 #include "strbuf.h"
 #include "strmap.h"
 #include "values.h"
@@ -49,7 +49,7 @@ struct loader {
 	char *dir;        /* base of relative file: paths */
 	struct pc_diag *diag;
 	struct pc_policy *p;
-	struct pc_rdfile *f; /* source: a file, or */
+	struct pc_saferead *f; /* source: a file, or */
 	const char *str;  /* a string */
 	char *buf;
 	size_t bufcap;
@@ -116,7 +116,7 @@ static const char *file_error(int err, uint64_t max, char *buf, size_t len)
 		snprintf(buf, len, "file too large (more than %llu MiB)",
 			 (unsigned long long)(max >> 20));
 	else
-		snprintf(buf, len, "%s", pc_rdfile_strerror(err));
+		snprintf(buf, len, "%s", pc_saferead_strerror(err));
 	return buf;
 }
 
@@ -212,16 +212,16 @@ static int read_addr_file(struct loader *L, const char *full, struct pc_prefix *
 {
 	char *line, why[64];
 	struct addr_list al = { .file = full, .room = PC_ENTRIES_MAX - L->addrs };
-	struct pc_rdfile *f = NULL;
+	struct pc_saferead *f = NULL;
 	int rc = -1, got = 0;
 	size_t len;
 
-	if (!(f = pc_rdfile_open(full, PC_ADDR_FILE_MAX, PC_ADDR_LINE_MAX))) {
+	if (!(f = pc_saferead_open(full, PC_ADDR_FILE_MAX, PC_ADDR_LINE_MAX))) {
 		error(L, L->line, "cannot read address file '%s': %s", full,
 		      file_error(errno, PC_ADDR_FILE_MAX, why, sizeof(why)));
 		goto out;
 	}
-	while (!L->stop && (got = pc_rdfile_line(f, &line, &len)) > 0) {
+	while (!L->stop && (got = pc_saferead_line(f, &line, &len)) > 0) {
 		al.lineno++;
 		if (addr_line(L, &al, line, len) < 0) {
 			error(L, L->line, "out of memory reading '%s'", full);
@@ -236,7 +236,7 @@ static int read_addr_file(struct loader *L, const char *full, struct pc_prefix *
 	else if (!al.bad && !L->stop)
 		rc = 0;
 out:
-	pc_rdfile_close(f);
+	pc_saferead_close(f);
 	if (rc < 0)
 		free(al.v);
 	*v = rc < 0 ? NULL : al.v;
@@ -768,7 +768,7 @@ static char *next_raw(struct loader *L, size_t *len)
 
 	if (L->f) {
 		char *line;
-		int rc = pc_rdfile_line(L->f, &line, len);
+		int rc = pc_saferead_line(L->f, &line, len);
 		if (rc < 0)
 			L->read_err = errno ? errno : EIO;
 		return rc > 0 ? line : NULL;
@@ -928,7 +928,7 @@ struct pc_policy *pc_policy_load(const char *path, struct pc_diag *diag)
 	}
 	L.dir = strdup(dirname(copy));
 	free(copy);
-	L.f = pc_rdfile_open(path, PC_POLICY_FILE_MAX, PC_POLLINE_READ_MAX);
+	L.f = pc_saferead_open(path, PC_POLICY_FILE_MAX, PC_POLLINE_READ_MAX);
 	if (!L.f) {
 		char why[64];
 
@@ -938,7 +938,7 @@ struct pc_policy *pc_policy_load(const char *path, struct pc_diag *diag)
 		return NULL;
 	}
 	p = load(&L);
-	pc_rdfile_close(L.f);
+	pc_saferead_close(L.f);
 	return p;
 }
 

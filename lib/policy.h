@@ -6,6 +6,7 @@
 
 #include "diag.h"
 #include "rule.h"
+#include "settings.h"
 
 struct pc_policy;
 

@@ -1,5 +1,5 @@
 /* polline.h - the lines of a policy file, as both the loader (lib/loader.c)
- * and the editor (lib/confedit.c) read them.
+ * and the editor (tools/confedit.c) read them.
  *
  * A line ends at '\n'; trailing '\r's are not content. A UTF-8 BOM may open
  * line 1. Every byte libinih counts as space (' ', \t, \v, \f, \r) is

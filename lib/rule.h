@@ -1,4 +1,5 @@
-/* rule.h - the rules and settings of a policy (plain data, read-only once loaded) */
+/* rule.h - the rules of a policy (plain data, read-only once loaded; the
+ * [portcullis] section is settings.h) */
 #ifndef PC_RULE_H
 #define PC_RULE_H
 
@@ -49,30 +50,6 @@ struct pc_rule {
 	size_t n_rport;
 	struct pc_icmpspec *icmp;
 	size_t n_icmp;
-};
-
-enum pc_log_mode { PC_LOG_NONE = 0, PC_LOG_DENY, PC_LOG_ALL };
-enum pc_log_target { PC_LOGT_SYSLOG = 0, PC_LOGT_STDERR, PC_LOGT_FILE };
-enum pc_log_format { PC_LOGF_TEXT = 0, PC_LOGF_JSON };
-
-/* The [portcullis] section. */
-struct pc_settings {
-	enum pc_action dflt;    /* verdict when no rule matches */
-	unsigned queue_lo;      /* queue = N or N-M */
-	unsigned queue_hi;
-	bool fail_open;
-	enum pc_log_mode log;
-	enum pc_log_target log_target;
-	char *log_file;         /* for PC_LOGT_FILE */
-	enum pc_log_format log_format;
-	unsigned log_rate;      /* verdict lines per second */
-	char *pid_file;
-	char *status_file;
-	char *metrics_file;     /* Prometheus textfile; NULL: none */
-	bool stateful;          /* rules decide connections (conntrack), not packets */
-	uint32_t mark_mask;     /* the packet mark and connmark bits portcullis owns */
-	unsigned ssh_port;      /* the SSH port the lockout guard looks at; 0: 22 */
-	bool allow_empty;       /* no enabled rule under default = deny is meant */
 };
 
 #endif

@@ -15,7 +15,9 @@
 #define MAX_OPTS 24
 #define HELP_COL 24 /* where the help of an option starts */
 
-int pc_cli_readable(const char *path)
+/* Can the policy at path be read? Says why not ("cannot read FILE: No such
+ * file or directory (-c FILE names another policy)"). Returns 0 or -1. */
+static int readable(const char *path)
 {
 	if (access(path, R_OK) == 0)
 		return 0;
@@ -30,7 +32,7 @@ struct pc_policy *pc_cli_load(const char *path)
 	struct pc_diag *d;
 	struct pc_policy *p;
 
-	if (pc_cli_readable(path) < 0)
+	if (readable(path) < 0)
 		return NULL;
 	if (!(d = pc_diag_new())) {
 		fprintf(stderr, "portcullis: out of memory\n");

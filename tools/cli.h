@@ -10,10 +10,6 @@
 #include "cmds.h"
 #include "policy.h"
 
-/* Can the policy at path be read? Says why not ("cannot read FILE: No such
- * file or directory (-c FILE names another policy)"). Returns 0 or -1. */
-int pc_cli_readable(const char *path);
-
 /* Loads the policy at path, printing every error to stderr, then "FILE:
  * configuration has errors" (or why it cannot be read). Returns the
  * policy, or NULL (errors printed). */

@@ -15,7 +15,7 @@
 #include "replaycli.h"
 #include "tally.h"
 #include "values.h"
-#include "vlog.h"
+#include "vlogline.h"
 
 #define ERRLEN 256
 #define VALLEN 320        /* a key's value as printed */

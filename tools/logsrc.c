@@ -236,7 +236,8 @@ int pc_logsrc_next(struct pc_logsrc *s, const char **line, size_t *len, bool *ov
 	}
 }
 
-bool pc_logsrc_stopped(const struct pc_logsrc *s)
+/* A signal ended the reading. */
+static bool stopped(const struct pc_logsrc *s)
 {
 	return s->signals && stop_signal;
 }
@@ -334,10 +335,10 @@ int pc_logsrc_free(struct pc_logsrc *s, char *err, size_t errlen)
 		take_pending();
 	if (s->pid > 0) {
 		/* journalctl -f ends only when told; a broken pipe ends it anyway */
-		if (!s->eof || pc_logsrc_stopped(s))
+		if (!s->eof || stopped(s))
 			kill(s->pid, SIGTERM);
 		st = pc_run_wait(s->pid);
-		if (st != 0 && !pc_logsrc_stopped(s) && s->eof) {
+		if (st != 0 && !stopped(s) && s->eof) {
 			if (st > 0)
 				snprintf(err, errlen, "journalctl exited with status %d", st);
 			else

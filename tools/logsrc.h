@@ -41,9 +41,6 @@ struct pc_logsrc *pc_logsrc_open(const struct pc_logsrc_cfg *cfg, char *err, siz
  * the end of a file (before a rotation or a truncation) is a line. */
 int pc_logsrc_next(struct pc_logsrc *s, const char **line, size_t *len, bool *overlong);
 
-/* A signal ended the reading. */
-bool pc_logsrc_stopped(const struct pc_logsrc *s);
-
 /* Closes the source, stops journalctl if it still runs and reaps it, and
  * puts the signal handling back. Returns 0, or -1 with the reason in err
  * when journalctl failed ("journalctl exited with status 1"). */

@@ -21,7 +21,6 @@ typedef long ip_offset_fn(const uint8_t *f, size_t caplen);
 
 struct linktype {
 	int dlt;
-	const char *name;
 	ip_offset_fn *ip;
 };
 
@@ -77,9 +76,8 @@ static long ip_raw(const uint8_t *f, size_t caplen)
 }
 
 static const struct linktype linktypes[] = {
-	{ DLT_EN10MB, "EN10MB", ip_ether },        { DLT_LINUX_SLL, "LINUX_SLL", ip_sll },
-	{ DLT_LINUX_SLL2, "LINUX_SLL2", ip_sll2 }, { DLT_RAW, "RAW", ip_raw },
-	{ DLT_IPV4, "IPV4", ip_raw },              { DLT_IPV6, "IPV6", ip_raw },
+	{ DLT_EN10MB, ip_ether }, { DLT_LINUX_SLL, ip_sll }, { DLT_LINUX_SLL2, ip_sll2 },
+	{ DLT_RAW, ip_raw },      { DLT_IPV4, ip_raw },      { DLT_IPV6, ip_raw },
 };
 
 static const struct linktype *find_linktype(int dlt)
@@ -191,11 +189,6 @@ int pc_pcapread_next(struct pc_pcapread *r, struct pc_capture_pkt *p, char *err)
 		p->number = r->st.frames;
 		return 1;
 	}
-}
-
-const char *pc_pcapread_linktype(const struct pc_pcapread *r)
-{
-	return r->lt->name;
 }
 
 int pc_pcapread_snaplen(const struct pc_pcapread *r)

@@ -40,8 +40,7 @@ struct pc_pcapread *pc_pcapread_fopen(FILE *f, const char *name, char *err);
  * or -1 with "NAME: packet N: why" in err (a truncated or corrupt file). */
 int pc_pcapread_next(struct pc_pcapread *r, struct pc_capture_pkt *p, char *err);
 
-/* The link type's name ("EN10MB", "LINUX_SLL2", ...) and the file's snap length. */
-const char *pc_pcapread_linktype(const struct pc_pcapread *r);
+/* The file's snap length. */
 int pc_pcapread_snaplen(const struct pc_pcapread *r);
 
 void pc_pcapread_stats(const struct pc_pcapread *r, struct pc_pcapread_stats *st);

@@ -24,7 +24,7 @@ static const char policy_text[] =
 	"[Deny UDP]\naction = deny\nprotocol = udp\n";
 
 static struct pc_table *table;
-static struct pc_vlock vlock;
+static struct pc_vlogshare vlogshare;
 static struct pc_worker w;
 static char lines[8][PC_VLOG_LINE_MAX];
 static size_t nlines;
@@ -55,16 +55,16 @@ static void setup_policy(bool stateful, bool dns_permit, uint32_t gen)
 	pc_diag_free(d);
 	ck_assert_int_eq(pc_marks_init(&table->marks, PC_MARK_MASK_DEFAULT), 0);
 	table->gen = gen;
-	ck_assert_int_eq(pc_vlock_init(&vlock, pc_vlog_new(&cfg)), 0);
+	ck_assert_int_eq(pc_vlogshare_init(&vlogshare, pc_vlog_new(&cfg)), 0);
 	memset(&w, 0, sizeof(w));
 	w.table = table;
-	w.vlog = &vlock;
+	w.vlog = &vlogshare;
 	nlines = 0;
 }
 
 static void teardown_policy(void)
 {
-	pc_vlock_destroy(&vlock);
+	pc_vlogshare_destroy(&vlogshare);
 	pc_table_free(table);
 }
 

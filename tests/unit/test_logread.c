@@ -12,7 +12,7 @@
 #include "helper_fixture.h"
 #include "helper_pkt.h"
 #include "logread.h"
-#include "vlog.h"
+#include "vlogline.h"
 
 static struct pc_logrec rec;
 static char err[160];

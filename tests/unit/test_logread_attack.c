@@ -1,4 +1,4 @@
-/* test_logread_attack.c - reading verdict log lines (lib/logread.c) that an
+/* test_logread_attack.c - reading verdict log lines (tools/logread.c) that an
  * attacker wrote: any local user can put "portcullisd: verdict=..." lines
  * in syslog (logger -t portcullisd), and `portcullis log` prints the lines
  * it accepts as they are. A line with raw control bytes (a terminal escape

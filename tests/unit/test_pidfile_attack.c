@@ -1,4 +1,4 @@
-/* test_pidfile_attack.c - the pid file (lib/pidfile.c) against what an
+/* test_pidfile_attack.c - the pid file (daemon/pidfile.c) against what an
  * attacker can plant at its path or make of its directory: a symlink to a
  * file root must not touch, a FIFO that would block the daemon's start or
  * stop, a hard link, a directory others can write to. */

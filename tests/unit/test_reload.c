@@ -124,7 +124,7 @@ static void up(const char *text)
 	ck_assert_msg(d.table, "%s", pc_test_diag_dump(diag));
 	pc_diag_free(diag);
 	pc_daemon_vlog_cfg(d.table->set, &cfg);
-	ck_assert_int_eq(pc_vlock_init(&d.vlog, pc_vlog_new(&cfg)), 0);
+	ck_assert_int_eq(pc_vlogshare_init(&d.vlog, pc_vlog_new(&cfg)), 0);
 	d.vlog_open = true;
 	ck_assert_int_eq(pc_fastpath_init_runner(&d.fast, d.table->set->mark_mask,
 						 d.table->set->stateful, &ipt_checked), 0);
@@ -146,7 +146,7 @@ static void down(void)
 	pc_loader_close(&d.loader);
 	pc_chores_free(d.chores);
 	pc_workers_free(d.workers);
-	pc_vlock_destroy(&d.vlog);
+	pc_vlogshare_destroy(&d.vlog);
 	pc_table_free(d.table);
 	free(d.status_file);
 	free(d.pid_file);

@@ -71,7 +71,7 @@ static void up(bool with_chores)
 	ck_assert_msg(d.table, "%s", pc_test_diag_dump(diag));
 	pc_diag_free(diag);
 	pc_daemon_vlog_cfg(d.table->set, &cfg);
-	ck_assert_int_eq(pc_vlock_init(&d.vlog, pc_vlog_new(&cfg)), 0);
+	ck_assert_int_eq(pc_vlogshare_init(&d.vlog, pc_vlog_new(&cfg)), 0);
 	ck_assert_int_eq(pc_fastpath_init_runner(&d.fast, d.table->set->mark_mask, true,
 						 &pc_test_ipt_runner), 0);
 	ck_assert_int_eq(pc_fastpath_apply(&d.fast, d.fast.gen, true, 0), 0);
@@ -89,7 +89,7 @@ static void down(void)
 {
 	pc_chores_free(d.chores);
 	pc_workers_free(d.workers);
-	pc_vlock_destroy(&d.vlog);
+	pc_vlogshare_destroy(&d.vlog);
 	pc_table_free(d.table);
 	free(d.conf_abs);
 	free(d.status_file);
@@ -150,7 +150,7 @@ static void traffic(void)
 	full.rlim_max = old.rlim_max;
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &full), 0);
 	for (int i = 0; i < 10; i++)
-		pc_vlock_verdict(&d.vlog, 1000, &rec);
+		pc_vlogshare_verdict(&d.vlog, 1000, &rec);
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
 }
 

@@ -1,7 +1,7 @@
 /* test_vlog_attack.c - the verdict log against hostile input and places:
  * a log path that is a symlink or a FIFO, messages and rule names that
  * would break a line or its JSON, scans from random sources in JSON mode,
- * a clock that jumps. Every written line must read back (lib/logread.c). */
+ * a clock that jumps. Every written line must read back (tools/logread.c). */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /* logread.h - reading verdict log lines back: the text or JSON lines of
- * vlog.c, bare or after a syslog/journal prefix ("Nov 28 13:00:00 host
+ * vlogline.c, bare or after a syslog/journal prefix ("Nov 28 13:00:00 host
  * portcullisd[123]: verdict=..."). */
 #ifndef PC_LOGREAD_H
 #define PC_LOGREAD_H
@@ -44,7 +44,7 @@ struct pc_logrec {
 	uint16_t sport, dport;
 	uint8_t type, code;
 	uint32_t len;
-	uint8_t state;            /* enum pc_vlog_state: 0 when the line has no state= */
+	uint8_t state;            /* enum pc_vlog_state (vlogline.h): 0, no state= */
 	uint64_t suppressed;
 	char level[PC_LOGREAD_LEVEL_MAX];
 	char msg[PC_LOGREAD_LINE_MAX + 1]; /* last: the parser clears only what precedes it */

@@ -9,7 +9,6 @@
 #include <syslog.h>
 
 static bool log_stderr = true;
-static bool log_debug_on;
 static pc_log_tee *log_tee;
 static void *log_tee_arg;
 
@@ -24,11 +23,6 @@ void pc_log_open(const char *ident, bool to_stderr)
 	log_stderr = to_stderr;
 	if (!to_stderr)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
-}
-
-void pc_log_verbose(bool on)
-{
-	log_debug_on = on;
 }
 
 void pc_log_close(void)
@@ -85,17 +79,6 @@ void pc_log_warnx(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	log_vwrite(LOG_WARNING, 0, fmt, ap);
-	va_end(ap);
-}
-
-void pc_log_debug(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!log_debug_on)
-		return;
-	va_start(ap, fmt);
-	log_vwrite(LOG_DEBUG, 0, fmt, ap);
 	va_end(ap);
 }
 

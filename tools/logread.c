@@ -18,6 +18,7 @@
 #include "cursor.h"
 #include "jsonread.h"
 #include "timestamp.h"
+#include "vlogline.h"
 
 #define KEY_MAX 16 /* longer than every known key */
 
@@ -258,16 +259,15 @@ static int set_rule(struct parser *ps)
 	return 0;
 }
 
+/* The names vlogline.c writes; PC_VSTATE_NONE has none. */
 static int set_state(struct parser *ps)
 {
-	static const char *const states[] = { "-", "new", "revalidated", "invalid", "untracked",
-					      NULL };
-	int i = val_word(&ps->v, states);
-
-	if (i <= 0)
-		return fail(ps, "state: unknown value");
-	ps->rec->state = (uint8_t)i;
-	return 0;
+	for (int i = PC_VSTATE_NONE + 1; i < PC_VSTATE_MAX; i++)
+		if (!strcmp(ps->v.s, pc_vlog_state_name((enum pc_vlog_state)i))) {
+			ps->rec->state = (uint8_t)i;
+			return 0;
+		}
+	return fail(ps, "state: unknown value");
 }
 
 static int set_word(struct parser *ps, const struct key *k)

@@ -1,4 +1,4 @@
-/* test_rdfile.c - bounded line reading: every line, its length and its cut,
+/* test_saferead.c - bounded line reading: every line, its length and its cut,
  * the byte bound, against a byte-at-a-time model, also for lines that span
  * the reader's chunks */
 #include <check.h>
@@ -11,12 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rdfile.h"
+#include "saferead.h"
 #include "helper_fixture.h"
 
 /* What a byte-at-a-time reader gives for data: compares each line of f
  * with it; the line bound is max_line, the byte bound max_bytes. */
-static void expect_lines(struct pc_rdfile *f, const char *data, size_t n, uint64_t max_bytes,
+static void expect_lines(struct pc_saferead *f, const char *data, size_t n, uint64_t max_bytes,
 			 size_t max_line)
 {
 	size_t pos = 0, lines = 0;
@@ -39,7 +39,7 @@ static void expect_lines(struct pc_rdfile *f, const char *data, size_t n, uint64
 			}
 			want++;
 		}
-		int rc = pc_rdfile_line(f, &line, &len);
+		int rc = pc_saferead_line(f, &line, &len);
 		if (big) {
 			ck_assert_int_eq(rc, -1);
 			ck_assert_int_eq(errno, EFBIG);
@@ -59,7 +59,7 @@ static void expect_lines(struct pc_rdfile *f, const char *data, size_t n, uint64
 }
 
 /* The files of the tests, in a directory made and removed by main. */
-static char dir[] = "/tmp/pc-test-rdfile-XXXXXX";
+static char dir[] = "/tmp/pc-test-saferead-XXXXXX";
 
 static void put_file(const char *name, const void *data, size_t n, char *path, size_t len)
 {
@@ -75,14 +75,14 @@ static void put_file(const char *name, const void *data, size_t n, char *path, s
 static void check_data(const char *data, size_t n, size_t max_line)
 {
 	char path[PATH_MAX];
-	struct pc_rdfile *f;
+	struct pc_saferead *f;
 
 	put_file("data", data, n, path, sizeof(path));
-	f = pc_rdfile_open(path, n + 100, max_line);
+	f = pc_saferead_open(path, n + 100, max_line);
 	ck_assert_ptr_nonnull(f);
 	expect_lines(f, data, n, n + 100, max_line);
-	ck_assert_int_eq(pc_rdfile_line(f, &(char *){ NULL }, &(size_t){ 0 }), 0);
-	pc_rdfile_close(f);
+	ck_assert_int_eq(pc_saferead_line(f, &(char *){ NULL }, &(size_t){ 0 }), 0);
+	pc_saferead_close(f);
 }
 
 START_TEST(small_cases)
@@ -149,7 +149,7 @@ START_TEST(grows_past_bound)
 {
 	char path[PATH_MAX];
 	char data[300];
-	struct pc_rdfile *f;
+	struct pc_saferead *f;
 	FILE *w;
 
 	memset(data, 'y', sizeof(data));
@@ -157,14 +157,14 @@ START_TEST(grows_past_bound)
 		data[i] = '\n';
 	for (uint64_t bound = 95; bound <= 105; bound++) {
 		put_file("grow", data, 50, path, sizeof(path));
-		f = pc_rdfile_open(path, bound, 199);
+		f = pc_saferead_open(path, bound, 199);
 		ck_assert_ptr_nonnull(f);
 		w = fopen(path, "a");
 		ck_assert_ptr_nonnull(w);
 		ck_assert_uint_eq(fwrite(data + 50, 1, sizeof(data) - 50, w), sizeof(data) - 50);
 		fclose(w);
 		expect_lines(f, data, sizeof(data), bound, 199);
-		pc_rdfile_close(f);
+		pc_saferead_close(f);
 	}
 }
 END_TEST
@@ -175,18 +175,18 @@ START_TEST(refuses_large_file)
 
 	put_file("big", "0123456789", 10, path, sizeof(path));
 	errno = 0;
-	ck_assert_ptr_null(pc_rdfile_open(path, 9, 199));
+	ck_assert_ptr_null(pc_saferead_open(path, 9, 199));
 	ck_assert_int_eq(errno, EFBIG);
-	struct pc_rdfile *f = pc_rdfile_open(path, 10, 199);
+	struct pc_saferead *f = pc_saferead_open(path, 10, 199);
 	ck_assert_ptr_nonnull(f);
 	expect_lines(f, "0123456789", 10, 10, 199);
-	pc_rdfile_close(f);
+	pc_saferead_close(f);
 }
 END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("rdfile");
+	Suite *s = suite_create("saferead");
 	TCase *tc = tcase_create("core");
 	char cmd[64];
 	int rc;

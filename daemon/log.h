@@ -7,8 +7,6 @@
 /* Where messages go: stderr (the default until pc_log_open is called) or
  * syslog with facility daemon and the tag ident. Cannot fail. */
 void pc_log_open(const char *ident, bool to_stderr);
-/* Shows pc_log_debug messages when on. */
-void pc_log_verbose(bool on);
 void pc_log_close(void);
 
 /* Also hands every message written (errno text included) to fn, with its
@@ -20,7 +18,6 @@ void pc_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Like pc_log_warnx, followed by ": " and strerror(errno). */
 void pc_log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pc_log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void pc_log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Log like pc_log_warn / pc_log_warnx at error level, then exit(1). */
 void pc_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 

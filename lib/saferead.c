@@ -1,6 +1,6 @@
-/* rdfile.c - bounded line reading from regular files, in large chunks: a
+/* saferead.c - bounded line reading from regular files, in large chunks: a
  * line that lies whole in the chunk is handed out in place. */
-#include "rdfile.h"
+#include "saferead.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 
 #define CHUNK (64 * 1024)
 
-struct pc_rdfile {
+struct pc_saferead {
 	int fd;
 	uint64_t max_bytes;
 	uint64_t read;     /* bytes handed out so far, newlines included */
@@ -50,9 +50,9 @@ fail:
 	return -1;
 }
 
-struct pc_rdfile *pc_rdfile_open(const char *path, uint64_t max_bytes, size_t max_line)
+struct pc_saferead *pc_saferead_open(const char *path, uint64_t max_bytes, size_t max_line)
 {
-	struct pc_rdfile *r = calloc(1, sizeof(*r));
+	struct pc_saferead *r = calloc(1, sizeof(*r));
 	int err;
 
 	if (!r)
@@ -67,13 +67,13 @@ struct pc_rdfile *pc_rdfile_open(const char *path, uint64_t max_bytes, size_t ma
 	return r;
 fail:
 	err = errno;
-	pc_rdfile_close(r);
+	pc_saferead_close(r);
 	errno = err;
 	return NULL;
 }
 
 /* Reads the next chunk. Returns its size, 0 at the end, -1 with errno. */
-static ssize_t fill(struct pc_rdfile *r)
+static ssize_t fill(struct pc_saferead *r)
 {
 	ssize_t got;
 
@@ -87,7 +87,7 @@ static ssize_t fill(struct pc_rdfile *r)
 
 /* Hands out the next len bytes of the chunk (and the newline after them
  * when nl): they count against max_bytes. Returns 0, or -1 (EFBIG). */
-static int consume(struct pc_rdfile *r, size_t len, bool nl)
+static int consume(struct pc_saferead *r, size_t len, bool nl)
 {
 	if (r->read + len + nl > r->max_bytes) {
 		errno = EFBIG;
@@ -98,7 +98,7 @@ static int consume(struct pc_rdfile *r, size_t len, bool nl)
 	return 0;
 }
 
-int pc_rdfile_line(struct pc_rdfile *r, char **line, size_t *len)
+int pc_saferead_line(struct pc_saferead *r, char **line, size_t *len)
 {
 	size_t n = 0; /* bytes of the line so far */
 	ssize_t got = 1;
@@ -132,7 +132,7 @@ int pc_rdfile_line(struct pc_rdfile *r, char **line, size_t *len)
 	return 1;
 }
 
-void pc_rdfile_close(struct pc_rdfile *r)
+void pc_saferead_close(struct pc_saferead *r)
 {
 	if (!r)
 		return;
@@ -143,7 +143,7 @@ void pc_rdfile_close(struct pc_rdfile *r)
 	free(r);
 }
 
-const char *pc_rdfile_strerror(int err)
+const char *pc_saferead_strerror(int err)
 {
 	switch (err) {
 	case EINVAL:

@@ -68,32 +68,21 @@ out:
 	return rc;
 }
 
+static int fill_pid(int fd, const void *arg)
+{
+	const char *text = arg;
+
+	return pc_write_all(fd, text, strlen(text));
+}
+
 int pc_pidfile_write(const char *path, long pid)
 {
-	size_t plen = strlen(path);
-	char *tmp = NULL, buf[32];
-	int fd, len = snprintf(buf, sizeof(buf), "%ld\n", pid), rc = -1, err;
+	char text[32];
 
-	if (dir_safe(path) < 0 || !(tmp = malloc(plen + 8)))
+	if (dir_safe(path) < 0)
 		return -1;
-	memcpy(tmp, path, plen);
-	memcpy(tmp + plen, ".XXXXXX", 8);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
-		goto out;
-	if (fchmod(fd, 0644) == 0 && pc_write_all(fd, buf, (size_t)len) == 0)
-		rc = 0;
-	if (close(fd) < 0 || (rc == 0 && rename(tmp, path) < 0))
-		rc = -1;
-	if (rc < 0) {
-		err = errno;
-		unlink(tmp);
-		errno = err;
-	}
-out:
-	err = errno;
-	free(tmp);
-	errno = err;
-	return rc;
+	snprintf(text, sizeof(text), "%ld\n", pid);
+	return pc_file_replace(path, fill_pid, text);
 }
 
 int pc_pidfile_remove(const char *path, long pid)

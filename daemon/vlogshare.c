@@ -1,5 +1,5 @@
-/* vlock.c - the verdict log behind a mutex */
-#include "vlock.h"
+/* vlogshare.c - the verdict log the workers share, behind a mutex */
+#include "vlogshare.h"
 
 #include <errno.h>
 
@@ -7,7 +7,7 @@
 
 #define ERRORS_TOLD_EVERY_NS (60 * 1000000000ull)
 
-int pc_vlock_init(struct pc_vlock *v, struct pc_vlog *vl)
+int pc_vlogshare_init(struct pc_vlogshare *v, struct pc_vlog *vl)
 {
 	int err = pthread_mutex_init(&v->lock, NULL);
 
@@ -21,14 +21,14 @@ int pc_vlock_init(struct pc_vlock *v, struct pc_vlog *vl)
 	return 0;
 }
 
-void pc_vlock_destroy(struct pc_vlock *v)
+void pc_vlogshare_destroy(struct pc_vlogshare *v)
 {
 	pc_vlog_free(v->vl);
 	v->vl = NULL;
 	pthread_mutex_destroy(&v->lock);
 }
 
-bool pc_vlock_verdict(struct pc_vlock *v, uint64_t now_ns, const struct pc_vlog_rec *rec)
+bool pc_vlogshare_verdict(struct pc_vlogshare *v, uint64_t now_ns, const struct pc_vlog_rec *rec)
 {
 	bool admitted;
 
@@ -39,7 +39,7 @@ bool pc_vlock_verdict(struct pc_vlock *v, uint64_t now_ns, const struct pc_vlog_
 	return admitted;
 }
 
-void pc_vlock_tick(struct pc_vlock *v, uint64_t now_ns)
+void pc_vlogshare_tick(struct pc_vlogshare *v, uint64_t now_ns)
 {
 	uint64_t errors;
 
@@ -56,7 +56,7 @@ void pc_vlock_tick(struct pc_vlock *v, uint64_t now_ns)
 	v->errors_told_ns = now_ns;
 }
 
-uint64_t pc_vlock_deadline(struct pc_vlock *v)
+uint64_t pc_vlogshare_deadline(struct pc_vlogshare *v)
 {
 	uint64_t t;
 
@@ -66,7 +66,7 @@ uint64_t pc_vlock_deadline(struct pc_vlock *v)
 	return t;
 }
 
-int pc_vlock_reopen(struct pc_vlock *v)
+int pc_vlogshare_reopen(struct pc_vlogshare *v)
 {
 	int ret, err;
 
@@ -78,14 +78,14 @@ int pc_vlock_reopen(struct pc_vlock *v)
 	return ret;
 }
 
-void pc_vlock_message(struct pc_vlock *v, const char *level, const char *msg)
+void pc_vlogshare_message(struct pc_vlogshare *v, const char *level, const char *msg)
 {
 	pthread_mutex_lock(&v->lock);
 	pc_vlog_message(v->vl, level, msg);
 	pthread_mutex_unlock(&v->lock);
 }
 
-uint64_t pc_vlock_suppressed(struct pc_vlock *v)
+uint64_t pc_vlogshare_suppressed(struct pc_vlogshare *v)
 {
 	uint64_t n;
 
@@ -95,7 +95,7 @@ uint64_t pc_vlock_suppressed(struct pc_vlock *v)
 	return n;
 }
 
-uint64_t pc_vlock_write_errors(struct pc_vlock *v)
+uint64_t pc_vlogshare_write_errors(struct pc_vlogshare *v)
 {
 	uint64_t n;
 
@@ -105,7 +105,7 @@ uint64_t pc_vlock_write_errors(struct pc_vlock *v)
 	return n;
 }
 
-bool pc_vlock_same(struct pc_vlock *v, const struct pc_vlog_cfg *cfg)
+bool pc_vlogshare_same(struct pc_vlogshare *v, const struct pc_vlog_cfg *cfg)
 {
 	bool same;
 
@@ -115,7 +115,7 @@ bool pc_vlock_same(struct pc_vlock *v, const struct pc_vlog_cfg *cfg)
 	return same;
 }
 
-void pc_vlock_swap(struct pc_vlock *v, struct pc_vlog *vl)
+void pc_vlogshare_swap(struct pc_vlogshare *v, struct pc_vlog *vl)
 {
 	struct pc_vlog *old;
 

@@ -138,7 +138,7 @@ pc_check "after the flood: the permitted port answers" pc_tcp_ok $SRV4 80
 # A denied connection's first packet is dropped before conntrack confirms
 # it: the flood leaves no entry behind.
 ct=$(pc_s cat /proc/sys/net/netfilter/nf_conntrack_count)
-pc_check "the denied connections left no conntrack entry ($ct entries)" test "$ct" -lt 50
+pc_check "the denied connections left no conntrack entry ($ct entries, the permitted probes)" test "$ct" -lt 200
 
 # Stop: the pending suppressed= count is written when the log is closed,
 # and the status file's last write (running=no) holds the final counts.

@@ -97,7 +97,8 @@ pc_check "every edit after kills ran to its end and left no temporary file ($swe
 # A last edit: it succeeds, leaves the directory clean, and the daemon
 # serves the file.
 if [ "$(state)" = on ]; then verb=disable; else verb=enable; fi
-pc_check "the edit after all kills: exit 0" timeout 30 "$PORTCULLIS" "$verb" -c "$policy" "$name"
+pc_check "the edit after all kills: exit 0" timeout 30 "$PORTCULLIS" "$verb" -c "$policy" "$name" \
+	>"$PC_TMP/edit.out"
 pc_check "no temporary file is left ($(ls -A "$dir" | tr '\n' ' '))" test "$(ls -A "$dir")" = p.conf
 pc_check "the daemon runs" pc_daemon_alive
 pc_check "the daemon serves the file's rules ($(enabled_in_file) enabled)" \

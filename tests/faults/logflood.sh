@@ -106,12 +106,6 @@ secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 pc_log "spoofed SYNs sent: $sent; scans and flood took ${secs}s; probes: $probes, worst ${worst} ms"
 pc_check "the flood ran (over $((flood_rate * flood_secs / 2)) spoofed SYNs sent)" \
 	test "${sent:-0}" -gt $((flood_rate * flood_secs / 2))
-tcp_line=$(grep 'Ports:' "$PC_TMP/tcp.gnmap")
-pc_check "the TCP scan: port 80 open, the other 65,534 filtered" \
-	test "$(grep -o '[0-9]*/open/tcp' <<<"$tcp_line" | tr '\n' ' ')" = "80/open/tcp " -a \
-	"$(sed -n 's/.*Ignored State: filtered (\([0-9]*\)).*/\1/p' <<<"$tcp_line")" = 65534
-pc_check "the UDP scan: all ${udp_ports#1-} ports open|filtered (none answered)" \
-	grep -q "Ignored State: open|filtered (${udp_ports#1-})" "$PC_TMP/udp.gnmap"
 pc_check "during the flood: $probes permitted connections, each within 3 s (worst ${worst} ms)" \
 	test "$probes" -ge 5 -a "$slow" -eq 0
 pc_check "the daemon runs" pc_daemon_alive
@@ -134,6 +128,24 @@ pc_check "the daemon decided every packet the kernel queued ($pk + $ku undeliver
 	test "$ids" -eq $((pk + ku))
 pc_check "every hit of the NFQUEUE rules was queued or dropped as the queue was full" \
 	test $((hits - early)) -eq $((ids + kd))
+
+# The scans saw the policy: no port closed (nothing answered with a RST or
+# an ICMP error), every TCP port filtered but 80, which is open unless its
+# one probe was lost to a full queue (counted above).
+tcp_line=$(grep 'Ports:' "$PC_TMP/tcp.gnmap")
+open_tcp=$(grep -o '[0-9]*/open/tcp' <<<"$tcp_line" | tr '\n' ' ')
+filtered_tcp=$(sed -n 's/.*Ignored State: filtered (\([0-9]*\)).*/\1/p' <<<"$tcp_line")
+pc_log "TCP scan: open $open_tcp; filtered ${filtered_tcp:-?}"
+if [ "$kd" -eq 0 ]; then
+	pc_check "the TCP scan: port 80 open, the other 65,534 filtered" \
+		test "$open_tcp" = "80/open/tcp " -a "${filtered_tcp:-0}" -eq 65534
+else
+	pc_check "the TCP scan: port 80 open or filtered, all others filtered (queue full $kd times)" \
+		test $((${filtered_tcp:-0} + $(wc -w <<<"$open_tcp"))) -eq 65535 -a \
+		"$(grep -c '/closed/' <<<"$tcp_line")" -eq 0
+fi
+pc_check "the UDP scan: all ${udp_ports#1-} ports open|filtered (none answered)" \
+	grep -q "Ignored State: open|filtered (${udp_ports#1-})" "$PC_TMP/udp.gnmap"
 pc_check "after the flood: the permitted port answers" pc_tcp_ok $SRV4 80
 # A denied connection's first packet is dropped before conntrack confirms
 # it: the flood leaves no entry behind.

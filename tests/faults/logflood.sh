@@ -171,6 +171,10 @@ pc_log "log: $logged denials logged + $supp suppressed (in $supp_lines reports) 
 probes_sent=$((sent + 65534 + ${udp_ports#1-}))
 pc_check "every probe of the flood ($probes_sent sent) was denied or dropped at the queue" \
 	test "$((denied - denied0 + qdrop))" -ge "$probes_sent"
+# Stateful: the daemon decides connections. Every denial was a new
+# connection's first packet (no invalid or malformed packet among them).
+pc_check "every denial was a connection's (invalid $invalid, malformed $malformed, denied <= connections)" \
+	test "$invalid" -eq 0 -a "$malformed" -eq 0 -a "$denied" -le "$conns"
 pc_check "logged + suppressed = denied, exactly ($logged + $supp = $denied)" \
 	test "$((logged + supp))" -eq "$denied"
 pc_check "the status file's log-suppressed is the sum of the suppressed= lines" \

@@ -2,7 +2,7 @@
 # packages portcullis needs to build and test, when they are missing.
 pc_packages=(build-essential cmake pkg-config libnetfilter-queue-dev libmnl-dev libnfnetlink-dev
 	libinih-dev libpcap-dev check iptables iproute2 nmap ncat dnsmasq-base dnsutils iputils-ping
-	curl socat tcpdump python3 procps systemd kmod groff-base man-db strace libcap2-bin util-linux
+	curl socat tcpdump python3 procps conntrack systemd kmod groff-base man-db strace libcap2-bin util-linux
 	debhelper dpkg-dev lintian debootstrap systemd-container clang libclang-rt-14-dev)
 
 # pc_missing_packages: the packages of pc_packages not installed, one a line.

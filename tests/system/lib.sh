@@ -158,11 +158,12 @@ sys_boot() {
 		tail -n 20 "$PC_TMP/boot.log" | sed 's/^/#   /'
 		pc_bail "systemd-nspawn did not start systemd"
 	fi
-	# its D-Bus comes up a moment after it starts
+	# its D-Bus comes up a moment after it starts: until then systemctl
+	# cannot reach the manager and says "offline"; keep asking
 	for ((i = 0; i < 120; i++)); do
 		state=$(ct systemctl is-system-running --wait 2>&1)
 		case $state in
-		running | degraded | maintenance | stopping | offline) break ;;
+		running | degraded | maintenance | stopping) break ;;
 		esac
 		pc_running "$SYS_NSPAWN_PID" || break
 		sleep 0.5

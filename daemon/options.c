@@ -2,6 +2,7 @@
 #include "options.h"
 
 #include <getopt.h>
+#include <string.h>
 
 static void usage(FILE *f)
 {
@@ -20,6 +21,18 @@ static enum pc_options_result misuse(FILE *err, const char *what, const char *ar
 	fprintf(err, "portcullisd: %s '%s'\nusage: portcullisd [-c FILE] [-f]\n"
 		     "(portcullisd --help says more)\n", what, arg);
 	return PC_OPTIONS_MISUSE;
+}
+
+/* An option getopt refused: a long one is named as written ("--foreground=yes"
+ * takes no argument), a short one by its letter. */
+static enum pc_options_result misuse_option(FILE *err, const char *arg, char opt[3])
+{
+	if (strncmp(arg, "--", 2) == 0 && strchr(arg, '=') && optopt)
+		return misuse(err, "option takes no argument:", arg);
+	if (strncmp(arg, "--", 2) == 0 || !optopt)
+		return misuse(err, "unknown option", arg);
+	opt[1] = (char)optopt;
+	return misuse(err, "unknown option", opt);
 }
 
 enum pc_options_result pc_options_parse(struct pc_options *o, int argc, char **argv, FILE *out,
@@ -55,8 +68,7 @@ enum pc_options_result pc_options_parse(struct pc_options *o, int argc, char **a
 		case ':':
 			return misuse(err, "option needs an argument:", argv[optind - 1]);
 		default:
-			opt[1] = (char)optopt;
-			return misuse(err, "unknown option", optopt ? opt : argv[optind - 1]);
+			return misuse_option(err, argv[optind - 1], opt);
 		}
 	}
 	if (optind != argc)

@@ -112,6 +112,10 @@ START_TEST(test_misuse)
 	misuse("unknown option '-x'");
 	ck_assert_int_eq(parse("--bogus", NULL), PC_OPTIONS_MISUSE);
 	misuse("unknown option '--bogus'");
+	ck_assert_int_eq(parse("--foreground=yes", NULL), PC_OPTIONS_MISUSE);
+	misuse("option takes no argument: '--foreground=yes'");
+	ck_assert_int_eq(parse("--bogus=1", NULL), PC_OPTIONS_MISUSE);
+	misuse("unknown option '--bogus=1'");
 	ck_assert_int_eq(parse("-fc", NULL), PC_OPTIONS_MISUSE);
 	misuse("option needs an argument: '-fc'");
 	ck_assert_int_eq(parse("extra", NULL), PC_OPTIONS_MISUSE);

@@ -102,7 +102,9 @@ static void print_connections(const struct pc_status *st)
 	printf("conntrack:      %" PRIu64 " of %" PRIu64 " entries", st->conntrack_count,
 	       st->conntrack_max);
 	if (st->conntrack_count * 10 >= st->conntrack_max * 9)
-		printf(" - NEARLY FULL: new connections fail when it is (raise nf_conntrack_max)");
+		printf(" - NEARLY FULL: new connections fail once it is full\n"
+		       "                (the host's net.netfilter.nf_conntrack_max limits every"
+		       " network namespace)");
 	printf("\n");
 }
 

@@ -1,6 +1,6 @@
 /* fuzz_pcap.c - any bytes as a capture file (pcap or pcapng, any link
  * type) through the capture path of explain --pcap and diff: libpcap's
- * reader via tools/pcapread.c, every packet replayed by lib/replay.c
+ * reader via tools/pcapread.c, every packet replayed by tools/replay.c
  * against a stateful policy with a 64-record table, each record formatted
  * as explain prints it. Properties: every packet handed over is counted
  * in exactly one record or as cut by the capture; a record is whole (a

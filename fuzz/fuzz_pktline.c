@@ -1,4 +1,4 @@
-/* fuzz_pktline.c - explain's input lines (lib/pktline.c): no crash; a line
+/* fuzz_pktline.c - explain's input lines (tools/pktline.c): no crash; a line
  * that parses, written back in words, parses to the same packet. */
 #include "fuzz.h"
 

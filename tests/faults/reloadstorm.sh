@@ -18,6 +18,7 @@ pc_need_bins daemon
 pc_topo
 
 RELOADS=${PC_STORM_RELOADS:-1000}
+STREAM_RATE=${PC_STORM_RATE:-250} # datagrams/s of each UDP stream
 RSS_GROWTH_MAX=256 # kB from reload 100 to reload $RELOADS (see docs/security.md)
 tools=$(dirname "$0")/tools
 e2etools=$PC_E2E_DIR/tools
@@ -39,7 +40,7 @@ local-port = 2001, 2005
 action = permit
 protocol = udp
 direction = in
-local-port = 3001
+local-port = 3001, 3005
 
 [Only $1 TCP]
 action = permit
@@ -66,7 +67,7 @@ action = permit
 
 [Leak UDP]
 protocol = udp
-local-port = 3002
+local-port = 3002, 3006
 action = permit'
 # broken NAME TEXT: policy A, the leak rule, then TEXT.
 broken() { valid "$1" 2003 3003 "$leak
@@ -118,7 +119,7 @@ tail -c 20 "$PC_TMP/truncated.conf" | grep -q 'action = per$' || pc_bail "trunca
 cp "$PC_TMP/A.conf" "$policy"
 pc_srv_tcp 2001 2002 2003 2004
 pc_srv_echo "$PC_SRV" 2005
-udp_ports="3001 3002 3003 3004"
+udp_ports="3001 3002 3003 3004 3005 3006"
 specs=()
 for p in $udp_ports; do specs+=("$SRV4:$p" "[$SRV6]:$p"); done
 pc_bg "$PC_SRV" python3 "$tools/udp_echo.py" "$PC_TMP/udp.srv" "${specs[@]}"
@@ -151,6 +152,15 @@ done
 pc_bg "$PC_CLI" python3 "$tools/udp_probe.py" "$PC_TMP/udp.cli" --same --interval 0.002 --deny-wait 0.005 \
 	"$SRV4:3001:permit" "[$SRV6]:3001:permit" "$SRV4:3002:deny" "[$SRV6]:3002:deny"
 loops+=("$PC_LAST_PID")
+# steady streams, one socket each: 3005 permitted, 3006 denied
+streams=()
+for dst in $SRV4 $SRV6; do
+	for p in 3005 3006; do
+		pc_bg "$PC_CLI" python3 "$tools/udp_stream.py" "$dst" $p "$STREAM_RATE" \
+			"$PC_TMP/stream-$dst-$p"
+		streams+=("$PC_LAST_PID")
+	done
+done
 sleep 1
 
 msgs_ok0=$(pc_msgs_count 'reloaded: ')
@@ -159,8 +169,8 @@ python3 "$tools/storm.py" "$PC_DAEMON_PID" "$PC_TMP/status" "$policy" "$RELOADS"
 	"${versions[@]}" --rss-at "100,$RELOADS" >"$PC_TMP/storm.out" ||
 	pc_fail "storm: $(head -n 1 "$PC_TMP/storm.out")"
 sleep 1
-kill -TERM "${loops[@]}" "$long4" "$long6" 2>/dev/null
-wait "${loops[@]}" "$long4" "$long6" 2>/dev/null
+kill -TERM "${loops[@]}" "${streams[@]}" "$long4" "$long6" 2>/dev/null
+wait "${loops[@]}" "${streams[@]}" "$long4" "$long6" 2>/dev/null
 pc_log "$(head -n 1 "$PC_TMP/storm.out")"
 grep '^wrong' "$PC_TMP/storm.out" | head -n 5 | sed 's/^/# /'
 res=$(head -n 1 "$PC_TMP/storm.out")
@@ -204,6 +214,21 @@ sleep 0.5
 sed 's/^/# udp server received: /' "$PC_TMP/udp.srv"
 pc_check "the server received no datagram on the denied UDP port 3002" \
 	test "$(awk '$2 == 3002 { n += $3 } END { print n + 0 }' "$PC_TMP/udp.srv")" = 0
+for dst in $SRV4 $SRV6; do
+	for p in 3005 3006; do
+		read -r sent echoed errors <"$PC_TMP/stream-$dst-$p"
+		sent=${sent#sent=} echoed=${echoed#echoed=} errors=${errors#errors=}
+		got=$(awk -v a="$dst" -v p=$p '$1 == a && $2 == p { print $3 }' "$PC_TMP/udp.srv")
+		if [ $p = 3005 ]; then
+			pc_check "UDP stream to $dst $p: $got/$sent received, $echoed echoed" \
+				test "$sent" -ge 1000 -a "$got" = "$sent" -a "$echoed" = "$sent" \
+				-a "$errors" = 0
+		else
+			pc_check "UDP stream to $dst $p (denied): $got/$sent received" \
+				test "$sent" -ge 1000 -a "$got" = 0 -a "$echoed" = 0
+		fi
+	done
+done
 for v in 4 6; do
 	f=$PC_TMP/long$v.log
 	pc_check "long-lived IPv$v connection: $(grep -c '^ok' "$f") exchanges, 0 failed" \

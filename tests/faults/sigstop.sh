@@ -189,12 +189,14 @@ stateless() {
 	kill -CONT "$PC_DAEMON_PID"
 	pc_log "stateless $m: $FLOOD datagrams to denied UDP 3002 while stopped:" \
 		"$q queued, $d dropped, $leak delivered"
+	# stateless, every packet is queued: a few of the hosts' own (neighbour
+	# discovery, the end of an earlier probe) may take slots too
 	if [ "$m" = closed ]; then
-		pc_check "stateless closed: queued + dropped = sent ($q + $d = $FLOOD), none delivered" \
-			test $((q + d)) -eq "$FLOOD" -a "$leak" -eq 0
+		pc_check "stateless closed: queued + dropped = sent ($q + $d, $FLOOD sent), none delivered" \
+			test $((q + d - FLOOD)) -ge 0 -a $((q + d - FLOOD)) -le 10 -a "$leak" -eq 0
 	else
-		pc_check "stateless open: queued + delivered = sent ($q + $leak = $FLOOD), none dropped" \
-			test $((q + leak)) -eq "$FLOOD" -a "$d" -eq 0
+		pc_check "stateless open: queued + delivered = sent ($q + $leak, $FLOOD sent), none dropped" \
+			test $((q + leak - FLOOD)) -ge 0 -a $((q + leak - FLOOD)) -le 10 -a "$d" -eq 0
 	fi
 	pc_check "stateless $m: the queue was full (over 4000 waiting)" test "$q" -gt 4000
 	sleep 1
@@ -204,6 +206,8 @@ stateless() {
 	pc_check "stateless $m, resumed: still none delivered beyond the $leak" \
 		test "$(($(received 3002) - c0))" -eq "$leak"
 	pc_check "stateless $m, resumed: TCP 2001 answers" pc_tcp_ok $SRV4 2001
+	pc_check "stateless $m, resumed: the status file shows the kernel's drops ($d)" \
+		test "$(($(pc_status queue-dropped) + $(pc_status user-dropped)))" -ge "$d"
 	pc_check "stateless $m: SIGTERM, exit 0" pc_daemon_stop
 }
 

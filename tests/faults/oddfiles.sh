@@ -77,7 +77,6 @@ for odd in fifo fifo-writer directory symlink-loop dangling dev-zero too-big emp
 		cat "$PC_TMP/B.conf" >&9
 	fi
 	bad0=$(pc_msgs_count 'config has errors, not reloading')
-	start=$SECONDS
 	pc_check "$odd: the daemon answers the SIGHUP within 5 s" pc_daemon_reload
 	pc_check "$odd: the reload is refused ('config has errors')" \
 		test "$(pc_msgs_count 'config has errors, not reloading')" -eq $((bad0 + 1))

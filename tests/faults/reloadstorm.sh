@@ -115,6 +115,13 @@ for b in $bad_kinds; do
 		timeout 10 "$PORTCULLIS" check -c "$PC_TMP/$b.conf" >/dev/null 2>&1
 done
 tail -c 20 "$PC_TMP/truncated.conf" | grep -q 'action = per$' || pc_bail "truncation"
+# without its defect a broken version loads, and opens the denied ports
+valid leaky 2003 3003 "$leak"
+got=$(printf 'in tcp %s %s 40000 2002\nin udp %s %s 40000 3002\nin udp %s %s 40000 3006\n' \
+	$CLI4 $SRV4 $CLI4 $SRV4 $CLI6 $SRV6 |
+	"$PORTCULLIS" explain --format short -c "$PC_TMP/leaky.conf" 2>&1 | cut -f1 | tr '\n' ' ')
+pc_check "the broken versions without their defect permit 2002, 3002, 3006 ($got)" \
+	test "$got" = "permit permit permit "
 
 cp "$PC_TMP/A.conf" "$policy"
 pc_srv_tcp 2001 2002 2003 2004

@@ -5,9 +5,12 @@
 # denied port fills the queue, and then fail = closed drops what does not
 # fit while fail = open lets it through, unfiltered; after SIGCONT the
 # daemon decides what waited, and new connections work at once. A denied
-# port never answers with fail = closed. stateless (stateful = no): the
-# same flood, counted exactly: queued + dropped (closed) or queued +
-# leaked (open) = sent. Only the test's own namespaces see any traffic.
+# port never answers with fail = closed; with fail = open a connection
+# that slipped through is judged again, and cut, once the daemon runs.
+# stateless (stateful = no): the same flood, counted: queued + dropped
+# (closed) or queued + leaked (open) = sent, give or take the few packets
+# of the hosts' own that also wait in the queue. Only the test's own
+# namespaces see any traffic.
 . "$(dirname "$0")/../e2e/lib.sh"
 
 pc_init sigstop 150

@@ -247,8 +247,12 @@ pc_check "no packet dropped by the kernel for want of queue room ($dropped)" tes
 rss100=$(field 'rss@100')
 rss_end=$(field "rss@$RELOADS")
 pc_log "RSS: start $rss_start kB, after 100 reloads $rss100 kB, after $RELOADS $rss_end kB"
-pc_check "memory bounded: +$((rss_end - rss100)) kB from reload 100 to $RELOADS (max $RSS_GROWTH_MAX)" \
-	test "$((rss_end - rss100))" -le "$RSS_GROWTH_MAX"
+if grep -q __asan_init "$PORTCULLISD"; then # its quarantine holds freed memory back
+	pc_log "portcullisd is built with ASan: memory not checked"
+else
+	pc_check "memory bounded: +$((rss_end - rss100)) kB from reload 100 to $RELOADS (max $RSS_GROWTH_MAX)" \
+		test "$((rss_end - rss100))" -le "$RSS_GROWTH_MAX"
+fi
 
 # The ports A and B disagree on follow the last valid policy, then the other.
 pc_bg "$PC_SRV" python3 "$tools/udp_echo.py" "$PC_TMP/udp.srv" "${specs[@]}"

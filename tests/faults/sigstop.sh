@@ -127,8 +127,8 @@ stateful() {
 	fi
 	t=$(after "$t_stop" "$(now)")
 	sleep "$(awk -v t="$t" -v s=$STOP_S 'BEGIN { print (t < s ? s - t : 0) }')"
+	t_cont=$(now) # taken before: what waited cannot complete before the signal
 	kill -CONT "$PC_DAEMON_PID"
-	t_cont=$(now)
 	pc_log "$m: stopped for $(after "$t_stop" "$t_cont") s"
 	[ "$m" = open ] && slipped_ok=$(grep -c '^ok' "$PC_TMP/slipped.log")
 	for ((i = 0; i < 100; i++)); do

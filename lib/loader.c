@@ -895,6 +895,12 @@ static struct pc_policy *load(struct loader *L)
 	}
 	int rc = ini_parse_stream(reader, L, handler, L);
 	end_section(L);
+	/* a file without a section is what a truncating write leaves, never a
+	 * policy to enforce (a string without one is a caller's defaults) */
+	if (!L->str && !L->sec_line && !L->read_err && rc == 0 &&
+	    pc_diag_errors(L->diag) == before)
+		error(L, 0, "no section: the file is empty or holds only comments "
+		      "(a truncated file?); a policy has [%s] or a rule", SETTINGS_SECTION);
 	if (pc_diag_errors(L->diag) == before)
 		check_budget(L);
 	if (L->read_err)

@@ -19,7 +19,7 @@ empty.conf: configuration has errors"
 empty "empty: nothing on stdout" "$tmp/out"
 : >zero.conf
 expect_rc "a zero-byte policy: exit 1" 1 "$pc" check -c zero.conf
-has "a zero-byte policy: the same error" "$tmp/err" "zero.conf: no rule is enabled and default = deny"
+has "a zero-byte policy: no section, a truncated file?" "$tmp/err" "zero.conf: no section: the file is empty or holds only comments"
 expect_rc "empty --force: exit 0" 0 "$pc" check --force -c empty.conf
 same_text "empty --force: a warning" "$tmp/err" \
 	"empty.conf: warning: no rule is enabled and default = deny: every packet is dropped"

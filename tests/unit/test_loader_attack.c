@@ -159,6 +159,29 @@ START_TEST(policy_dev_zero)
 }
 END_TEST
 
+/* What a truncating write leaves (an empty file, or only comments) is not a
+ * policy: the daemon would otherwise reload it and drop every packet. */
+START_TEST(policy_empty_file)
+{
+	static const char *const texts[] = { "", "\n\n", "# only a comment\n; and another\n" };
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		ck_assert_ptr_null(load_text(texts[i]));
+		ck_assert_msg(has_error("p.conf: no section: the file is empty"), "%s",
+			      pc_test_diag_dump(diag));
+		pc_diag_free(diag);
+		diag = pc_diag_new();
+	}
+	/* a section is enough, and an empty string stays the defaults */
+	struct pc_policy *p = load_text("[portcullis]\nallow-empty = yes\n");
+
+	ck_assert_msg(p, "%s", pc_test_diag_dump(diag));
+	pc_policy_free(p);
+	ck_assert_ptr_nonnull(p = pc_policy_load_string("", "s.conf", diag));
+	pc_policy_free(p);
+}
+END_TEST
+
 /* ---- size, lines, bytes ---- */
 
 START_TEST(list_too_big)
@@ -452,6 +475,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, list_directory);
 	tcase_add_test(tc, policy_fifo);
 	tcase_add_test(tc, policy_dev_zero);
+	tcase_add_test(tc, policy_empty_file);
 	tcase_add_test(tc, list_too_big);
 	tcase_add_test(tc, policy_too_big);
 	tcase_add_test(tc, list_nul_byte);

@@ -11,7 +11,7 @@
 #include "clock.h"
 #include "decide.h"
 #include "fastpath.h"
-#include "loader.h"
+#include "loadthread.h"
 #include "queue.h"
 #include "status.h"
 #include "table.h"
@@ -49,7 +49,7 @@ struct pc_daemon {
 	uint64_t status_seq;
 	struct pc_reload_state reload;
 	struct pc_fastpath fast;  /* stateful: the generation the kernel's fast path accepts */
-	struct pc_loader loader;  /* the reload in progress */
+	struct pc_loadthread loader;  /* the reload in progress */
 	struct pc_chores *chores; /* status writes and table frees, off the packet path */
 	bool reload_again;        /* SIGHUP during a load: load once more after it */
 	uint64_t watchdog_ns;     /* WATCHDOG=1 interval, 0: none */

@@ -159,7 +159,7 @@ void pc_daemon_reload(struct pc_daemon *d)
 		   (unsigned long long)(pc_mono_ns() / 1000));
 	d->reload.time = (int64_t)time(NULL);
 	d->reload.started_ns = pc_mono_ns();
-	if (pc_loader_start(&d->loader, d->conf, d->table) == 0)
+	if (pc_loadthread_start(&d->loader, d->conf, d->table) == 0)
 		return;
 	d->reload.ms = 0;
 	pc_log_warn("cannot reload");
@@ -174,7 +174,7 @@ void pc_daemon_reload_done(struct pc_daemon *d)
 
 	if (!d->loader.busy)
 		return;
-	t = pc_loader_finish(&d->loader, &diag);
+	t = pc_loadthread_finish(&d->loader, &diag);
 	d->reload.ms = (pc_mono_ns() - d->reload.started_ns) / PC_NS_PER_MS;
 	if (diag) {
 		apply(d, t, diag);

@@ -160,7 +160,7 @@ int pc_daemon_open(struct pc_daemon *d)
 {
 	d->start_time = (int64_t)time(NULL);
 	d->conf_abs = pc_absolute_path(d->conf); /* NULL: the status shows it as given */
-	if ((d->sigfd = pc_daemon_signals_open()) < 0 || pc_loader_open(&d->loader) < 0 ||
+	if ((d->sigfd = pc_daemon_signals_open()) < 0 || pc_loadthread_open(&d->loader) < 0 ||
 	    !(d->chores = pc_chores_new()))
 		return -1;
 	return 0;
@@ -229,7 +229,7 @@ void pc_daemon_shut_down(struct pc_daemon *d)
 	struct pc_totals tot = { 0 };
 
 	pc_notify("STOPPING=1");
-	pc_loader_close(&d->loader); /* a reload in progress is dropped */
+	pc_loadthread_close(&d->loader); /* a reload in progress is dropped */
 	unbind_queues(d);
 	for (size_t i = 0; i < d->nqueues; i++)
 		pc_daemon_add_totals(d, i, &tot);
@@ -247,7 +247,7 @@ void pc_daemon_shut_down(struct pc_daemon *d)
 void pc_daemon_free(struct pc_daemon *d)
 {
 	pc_log_set_tee(NULL, NULL);
-	pc_loader_close(&d->loader); /* its thread reads d->table */
+	pc_loadthread_close(&d->loader); /* its thread reads d->table */
 	pc_chores_free(d->chores);   /* its writes read rule names */
 	unbind_queues(d);
 	for (size_t i = 0; i < d->nqueues; i++)

@@ -1,5 +1,5 @@
 /* test_reload.c - SIGHUP (daemon/reload.c) and the load on its own thread
- * (daemon/loader.c), on a daemon put together as main.c does but without
+ * (daemon/loadthread.c), on a daemon put together as main.c does but without
  * queues: a valid file swaps the table (the workers' view changes, hits
  * carry over by rule name, the old table is freed by the chores thread:
  * ASan builds catch a leak or a use after free), a broken or oversized file
@@ -118,7 +118,7 @@ static void up(const char *text)
 	pc_test_path("status", status_path, sizeof(status_path));
 	put_conf(text);
 	d = (struct pc_daemon){ .conf = conf, .sigfd = -1 };
-	ck_assert_int_eq(pc_loader_open(&d.loader), 0);
+	ck_assert_int_eq(pc_loadthread_open(&d.loader), 0);
 	ck_assert_ptr_nonnull(d.chores = pc_chores_new());
 	d.table = pc_table_load(conf, WORKERS, diag);
 	ck_assert_msg(d.table, "%s", pc_test_diag_dump(diag));
@@ -143,7 +143,7 @@ static void up(const char *text)
 /* main.c's free_all. */
 static void down(void)
 {
-	pc_loader_close(&d.loader);
+	pc_loadthread_close(&d.loader);
 	pc_chores_free(d.chores);
 	pc_workers_free(d.workers);
 	pc_vlogshare_destroy(&d.vlog);
@@ -495,11 +495,11 @@ START_TEST(verdict_log_kept_or_replaced)
 }
 END_TEST
 
-/* daemon/loader.c on its own */
+/* daemon/loadthread.c on its own */
 
 START_TEST(loader_hands_over_a_table)
 {
-	struct pc_loader l;
+	struct pc_loadthread l;
 	struct pc_diag *diag;
 	struct pc_table *t;
 	struct pollfd p;
@@ -508,31 +508,31 @@ START_TEST(loader_hands_over_a_table)
 	pc_test_path("policy.conf", conf, sizeof(conf));
 	put_conf("[portcullis]\nqueue = 4-6\n[SSH]\naction = permit\nprotocol = tcp\n"
 		 "local-port = 22\n");
-	ck_assert_int_eq(pc_loader_open(&l), 0);
-	ck_assert_ptr_null(pc_loader_finish(&l, &diag)); /* nothing started */
+	ck_assert_int_eq(pc_loadthread_open(&l), 0);
+	ck_assert_ptr_null(pc_loadthread_finish(&l, &diag)); /* nothing started */
 	ck_assert_ptr_null(diag);
-	ck_assert_int_eq(pc_loader_start(&l, conf, NULL), 0);
+	ck_assert_int_eq(pc_loadthread_start(&l, conf, NULL), 0);
 	ck_assert(l.busy);
 	errno = 0;
-	ck_assert_int_eq(pc_loader_start(&l, conf, NULL), -1);
+	ck_assert_int_eq(pc_loadthread_start(&l, conf, NULL), -1);
 	ck_assert_int_eq(errno, EBUSY);
 	p = (struct pollfd){ .fd = l.efd, .events = POLLIN };
 	ck_assert_int_eq(poll(&p, 1, 20000), 1);
-	t = pc_loader_finish(&l, &diag);
+	t = pc_loadthread_finish(&l, &diag);
 	ck_assert_ptr_nonnull(t);
 	ck_assert_ptr_nonnull(diag);
 	ck_assert(!l.busy);
 	ck_assert_uint_eq(t->nrows, 3); /* no old table: a row per queue */
 	ck_assert_int_eq(poll(&p, 1, 0), 0); /* the eventfd was read */
 	pc_diag_free(diag);
-	pc_loader_close(&l);
+	pc_loadthread_close(&l);
 	pc_table_free(t);
 }
 END_TEST
 
 START_TEST(loader_rows_follow_the_table_in_service)
 {
-	struct pc_loader l;
+	struct pc_loadthread l;
 	struct pc_diag *diag;
 	struct pc_table *old, *t;
 
@@ -540,50 +540,50 @@ START_TEST(loader_rows_follow_the_table_in_service)
 	pc_test_path("policy.conf", conf, sizeof(conf));
 	put_conf("[portcullis]\nqueue = 4-6\n[SSH]\naction = permit\nprotocol = tcp\n"
 		 "local-port = 22\n");
-	ck_assert_int_eq(pc_loader_open(&l), 0);
+	ck_assert_int_eq(pc_loadthread_open(&l), 0);
 	diag = pc_diag_new();
 	ck_assert_ptr_nonnull(old = pc_table_load(conf, 5, diag));
 	pc_diag_free(diag);
-	ck_assert_int_eq(pc_loader_start(&l, conf, old), 0);
-	ck_assert_ptr_nonnull(t = pc_loader_finish(&l, &diag)); /* waits for the thread */
+	ck_assert_int_eq(pc_loadthread_start(&l, conf, old), 0);
+	ck_assert_ptr_nonnull(t = pc_loadthread_finish(&l, &diag)); /* waits for the thread */
 	ck_assert_uint_eq(t->nrows, 5);
 	pc_diag_free(diag);
 	pc_table_free(t);
 	pc_table_free(old);
-	pc_loader_close(&l);
+	pc_loadthread_close(&l);
 }
 END_TEST
 
 START_TEST(loader_reports_errors)
 {
-	struct pc_loader l;
+	struct pc_loadthread l;
 	struct pc_diag *diag;
 	char want[PATH_MAX + 8];
 
 	pc_test_dir_make();
 	pc_test_path("policy.conf", conf, sizeof(conf));
 	put_conf(broken);
-	ck_assert_int_eq(pc_loader_open(&l), 0);
-	ck_assert_int_eq(pc_loader_start(&l, conf, NULL), 0);
-	ck_assert_ptr_null(pc_loader_finish(&l, &diag));
+	ck_assert_int_eq(pc_loadthread_open(&l), 0);
+	ck_assert_int_eq(pc_loadthread_start(&l, conf, NULL), 0);
+	ck_assert_ptr_null(pc_loadthread_finish(&l, &diag));
 	ck_assert_ptr_nonnull(diag);
 	snprintf(want, sizeof(want), "%s:7:", conf);
 	ck_assert_msg(strstr(pc_test_diag_dump(diag), want), "%s", pc_test_diag_dump(diag));
 	pc_diag_free(diag);
-	pc_loader_close(&l);
+	pc_loadthread_close(&l);
 }
 END_TEST
 
 START_TEST(loader_close_drops_a_running_load)
 {
-	struct pc_loader l;
+	struct pc_loadthread l;
 
 	pc_test_dir_make();
 	pc_test_path("policy.conf", conf, sizeof(conf));
 	put_conf(v1);
-	ck_assert_int_eq(pc_loader_open(&l), 0);
-	ck_assert_int_eq(pc_loader_start(&l, conf, NULL), 0);
-	pc_loader_close(&l); /* ASan: the table it loaded is freed */
+	ck_assert_int_eq(pc_loadthread_open(&l), 0);
+	ck_assert_int_eq(pc_loadthread_start(&l, conf, NULL), 0);
+	pc_loadthread_close(&l); /* ASan: the table it loaded is freed */
 	ck_assert(!l.busy);
 	ck_assert_int_eq(l.efd, -1);
 }

@@ -1,23 +1,23 @@
-/* loader.c - a policy load on its own thread, reported through an eventfd */
-#include "loader.h"
+/* loadthread.c - a policy load on its own thread, reported through an eventfd */
+#include "loadthread.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-int pc_loader_open(struct pc_loader *l)
+int pc_loadthread_open(struct pc_loadthread *l)
 {
-	*l = (struct pc_loader){ .efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) };
+	*l = (struct pc_loadthread){ .efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) };
 	return l->efd < 0 ? -1 : 0;
 }
 
-void pc_loader_close(struct pc_loader *l)
+void pc_loadthread_close(struct pc_loadthread *l)
 {
 	struct pc_diag *diag;
 
 	if (l->busy) {
-		pc_table_free(pc_loader_finish(l, &diag));
+		pc_table_free(pc_loadthread_finish(l, &diag));
 		pc_diag_free(diag);
 	}
 	if (l->efd >= 0)
@@ -28,7 +28,7 @@ void pc_loader_close(struct pc_loader *l)
 /* The thread: only its own table and diag, no logging, no shared state. */
 static void *load(void *arg)
 {
-	struct pc_loader *l = arg;
+	struct pc_loadthread *l = arg;
 	uint64_t one = 1;
 
 	if ((l->diag = pc_diag_new()))
@@ -38,7 +38,7 @@ static void *load(void *arg)
 	return NULL;
 }
 
-int pc_loader_start(struct pc_loader *l, const char *conf, const struct pc_table *old)
+int pc_loadthread_start(struct pc_loadthread *l, const char *conf, const struct pc_table *old)
 {
 	int err;
 
@@ -58,7 +58,7 @@ int pc_loader_start(struct pc_loader *l, const char *conf, const struct pc_table
 	return 0;
 }
 
-struct pc_table *pc_loader_finish(struct pc_loader *l, struct pc_diag **diag)
+struct pc_table *pc_loadthread_finish(struct pc_loadthread *l, struct pc_diag **diag)
 {
 	struct pc_table *t;
 	uint64_t n;

@@ -1,7 +1,7 @@
-/* loader.h - loading and compiling a policy on a thread of its own, so that
+/* loadthread.h - loading and compiling a policy on a thread of its own, so that
  * packets keep being decided with the old table during a reload */
-#ifndef PC_LOADER_H
-#define PC_LOADER_H
+#ifndef PC_LOADTHREAD_H
+#define PC_LOADTHREAD_H
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -9,7 +9,7 @@
 #include "diag.h"
 #include "table.h"
 
-struct pc_loader {
+struct pc_loadthread {
 	pthread_t thread;
 	int efd;                /* eventfd: readable once a load has finished */
 	bool busy;              /* a load was started and not finished */
@@ -20,18 +20,18 @@ struct pc_loader {
 };
 
 /* Returns 0, or -1 with errno. */
-int pc_loader_open(struct pc_loader *l);
+int pc_loadthread_open(struct pc_loadthread *l);
 /* Waits for a load still running, drops its result, closes. */
-void pc_loader_close(struct pc_loader *l);
+void pc_loadthread_close(struct pc_loadthread *l);
 
 /* Starts loading conf; the new table gets as many rows of hit counters as
  * old (may be NULL).
  * Returns 0, or -1 with errno (EBUSY: a load runs). */
-int pc_loader_start(struct pc_loader *l, const char *conf, const struct pc_table *old);
+int pc_loadthread_start(struct pc_loadthread *l, const char *conf, const struct pc_table *old);
 
 /* Waits for the load (at once when efd was readable) and hands over its
  * result: the table, or NULL with the errors in *diag (*diag is NULL when
  * memory ran out before anything was loaded). The caller frees both. */
-struct pc_table *pc_loader_finish(struct pc_loader *l, struct pc_diag **diag);
+struct pc_table *pc_loadthread_finish(struct pc_loadthread *l, struct pc_diag **diag);
 
 #endif

@@ -9,8 +9,9 @@
 # connections to 80 (IPv4 and IPv6) are dropped with one state=revalidated
 # deny line each, the one to 8080 goes on with a state=revalidated permit
 # line. A connection to 8080 opened after the first reload is of another
-# generation and is left alone (judged again as usual, no line: same verdict). Without the sweep (before ctsweep.c) the
-# connections to 80 went on, decided under A: docs/security.md 4.
+# generation and is left alone (judged again as usual, no line: same
+# verdict). Without the sweep (before ctsweep.c) the connections to 80 went
+# on, decided under A: docs/security.md 3.12.
 . "$(dirname "$0")/lib.sh"
 
 pc_init genwrap 150
@@ -109,7 +110,8 @@ pc_check "the connections were idle: no exchange since the first" \
 	test "$(cat "$PC_TMP"/{web4,web6,alt,late}.log | grep -c ' [2-9]$')" -eq 0
 pc_check "the last reload's sweep cleared the 3 connections of generation $g0" \
 	test "$(pc_status fast-path-swept)" = 3
-pc_check "and said so" test "$(lines "fast path: 3 connections idle since generation $g0 will be judged again")" -eq 1
+said="fast path: 3 connections idle since generation $g0 will be judged again"
+pc_check "and said so" test "$(lines "$said")" -eq 1
 pc_check "no sweep failed" test "$(pc_status fast-path-sweep-errors)" = 0
 m=$(ctmark "$sp")
 pc_check "the connmark of the IPv4 connection to Web has no bit of mark-mask ($m)" \
@@ -121,8 +123,10 @@ pc_check "to Alt: one connmark cleared, the later one keeps generation $g1 ($m)"
 	test "$m" = "0x0 $(printf 0x%x $(((g1 << 11) | 0x600))) "
 
 go web4 web6 alt late
-pc_check "the IPv4 connection to Web is dropped under B ($(second web4))" test "$(second web4)" = fail
-pc_check "the IPv6 connection to Web is dropped under B ($(second web6))" test "$(second web6)" = fail
+pc_check "the IPv4 connection to Web is dropped under B ($(second web4))" \
+	test "$(second web4)" = fail
+pc_check "the IPv6 connection to Web is dropped under B ($(second web6))" \
+	test "$(second web6)" = fail
 pc_check "the connection to Alt goes on under B ($(second alt))" test "$(second alt)" = ok
 pc_check "the later connection to Alt goes on ($(second late))" test "$(second late)" = ok
 pc_check "one revalidated deny line for each connection to Web" \

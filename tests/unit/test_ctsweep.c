@@ -128,7 +128,8 @@ static uint32_t be32_attr(const struct nlattr *a)
 START_TEST(dump_request_carries_the_filter)
 {
 	char buf[256];
-	struct pc_ctsweep_filter f = { .value = 0x0a000000, .mask = 0xfa000000, .clear = 0xff000000 };
+	struct pc_ctsweep_filter f = { .value = 0x0a000000, .mask = 0xfa000000,
+				       .clear = 0xff000000 };
 	const struct nlmsghdr *nlh;
 	struct attrs at;
 	int len = pc_ctsweep_dump_msg(buf, sizeof(buf), &f, 77);

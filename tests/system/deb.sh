@@ -263,13 +263,18 @@ pc_check "the repaired file reloads" reload
 
 # ---- a connection idle through a whole wrap of the generations (31 reloads) ------------
 # The sweep (daemon/ctsweep.c, ctnetlink) clears its connmark under the
-# sandbox before its generation serves again; it goes on under SSH Server.
+# sandbox before its generation serves again; it goes on under its rule.
+ct systemd-run -q --unit=pc-echo-9090 ncat -l -k -p 9090 -e /bin/cat ||
+	pc_bail "cannot start an echo server on 9090"
+PC_LISTEN_MIN=1 pc_wait_listen "$PC_SRV" tcp 9090
+ct sh -c "printf '\n[Echo 9090]\naction = permit\nprotocol = tcp\nlocal-port = 9090\n' >>$conf"
+pc_check "a rule for an echo server on 9090: reloaded" reload
 : >"$PC_TMP/idle.log"
-pc_bg "$PC_CLI" python3 "$PC_E2E_DIR/tools/idle_exchange.py" "$SRV4" 22 "$PC_TMP/idle.log" \
+pc_bg "$PC_CLI" python3 "$PC_E2E_DIR/tools/idle_exchange.py" "$SRV4" 9090 "$PC_TMP/idle.log" \
 	"$PC_TMP/idle.go" --timeout 3
 pc_wait_file "$PC_TMP/idle.log" '^ok 1$' 1 5
 gen=$(ct sed -n 's/^fast-path-generation=//p' /run/portcullis/status)
-pc_check "an idle connection to SSH Server under generation $gen" grep -q '^ok 1$' "$PC_TMP/idle.log"
+pc_check "an idle connection to Echo 9090 under generation $gen" grep -q '^ok 1$' "$PC_TMP/idle.log"
 for i in $(seq 31); do reload || pc_fail "wrap: reload $i"; done
 pc_check "31 reloads later the generation is $gen again" \
 	ct grep -qx "fast-path-generation=$gen" /run/portcullis/status

@@ -1,12 +1,12 @@
 /* loadthread.c - a policy load on its own thread, reported through an eventfd */
 #include "loadthread.h"
 
-#include "fastpath.h"
-
 #include <errno.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+
+#include "fastpath.h"
 
 int pc_loadthread_open(struct pc_loadthread *l)
 {
@@ -27,7 +27,8 @@ void pc_loadthread_close(struct pc_loadthread *l)
 	l->efd = -1;
 }
 
-/* The thread: only its own table and diag, no logging, no shared state. */
+/* The thread: only its own table, diag and sweep outcome, no logging, no
+ * shared state (the main thread logs the sweep's outcome). */
 static void *load(void *arg)
 {
 	struct pc_loadthread *l = arg;

@@ -2,6 +2,7 @@
 #include "fastpath.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "clock.h"
 #include "hooks.h"
@@ -37,7 +38,10 @@ int pc_fastpath_init_runner(struct pc_fastpath *f, uint32_t mask, bool read,
 
 int pc_fastpath_init(struct pc_fastpath *f, uint32_t mask, bool read)
 {
-	return pc_fastpath_init_runner(f, mask, read, &pc_hooks_real_runner);
+	if (pc_fastpath_init_runner(f, mask, read, &pc_hooks_real_runner) < 0)
+		return -1;
+	f->sweep = pc_ctsweep_run;
+	return 0;
 }
 
 uint32_t pc_fastpath_next(const struct pc_fastpath *f)
@@ -76,4 +80,29 @@ void pc_fastpath_retry(struct pc_fastpath *f, uint64_t now_ns)
 {
 	if (f->pending && now_ns >= f->next_try_ns)
 		set_chains(f, now_ns);
+}
+
+int pc_fastpath_sweep(pc_ctsweep_fn *sweep, const struct pc_marks *marks, uint32_t gen,
+		      struct pc_ctsweep_stats *st)
+{
+	*st = (struct pc_ctsweep_stats){ 0 };
+	return sweep ? sweep(marks, gen, st) : 0;
+}
+
+void pc_fastpath_sweep_done(struct pc_fastpath *f, uint32_t gen, int rc, int err,
+			    const struct pc_ctsweep_stats *st)
+{
+	f->swept += st->cleared;
+	f->sweep_errors += st->errors + (rc < 0);
+	if (st->cleared)
+		pc_log_info("fast path: %llu connections idle since generation %u will be judged "
+			    "again", (unsigned long long)st->cleared, gen);
+	if (rc < 0)
+		pc_log_warnx("fast path: cannot clear generation %u from conntrack (%s): a "
+			     "connection idle since the generations last came round to %u passes "
+			     "on its old verdict", gen, strerror(err), gen);
+	else if (st->errors)
+		pc_log_warnx("fast path: %llu conntrack entries of generation %u could not be "
+			     "cleared: they pass on their old verdict",
+			     (unsigned long long)st->errors, gen);
 }

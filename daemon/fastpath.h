@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ctsweep.h"
 #include "marks.h"
 
 struct pc_hooks_runner;
@@ -21,6 +22,9 @@ struct pc_fastpath {
 	bool pending;          /* the chains could not be set: try again */
 	uint64_t next_try_ns;
 	const struct pc_hooks_runner *runner; /* runs iptables (pc_hooks_real_runner) */
+	pc_ctsweep_fn *sweep;  /* clears a generation from conntrack (pc_ctsweep_run); NULL: none */
+	uint64_t swept;        /* conntrack entries cleared, since start */
+	uint64_t sweep_errors; /* sweeps that failed and entries that could not be cleared */
 };
 
 /* Lays out mask and picks the first generation: with read, one the chains
@@ -28,7 +32,8 @@ struct pc_fastpath {
  * warning and starts at 1); else 1. Returns 0, or -1 with errno EINVAL for
  * a bad mask. */
 int pc_fastpath_init(struct pc_fastpath *f, uint32_t mask, bool read);
-/* The same with iptables run by r (the unit tests' seam). */
+/* The same with iptables run by r and no conntrack sweep (the unit tests'
+ * seam: they set sweep themselves). */
 int pc_fastpath_init_runner(struct pc_fastpath *f, uint32_t mask, bool read,
 			    const struct pc_hooks_runner *r);
 
@@ -47,5 +52,17 @@ int pc_fastpath_apply(struct pc_fastpath *f, uint32_t gen, bool stateful, uint64
 
 /* Tries again (once a second at most) when the last apply failed. */
 void pc_fastpath_retry(struct pc_fastpath *f, uint64_t now_ns);
+
+/* Before a table of generation gen serves: connections decided under an
+ * earlier round of gen (idle through a whole wrap) lose their verdict, so
+ * that the table judges them again (ctsweep.h). Runs sweep with marks; on
+ * any thread. Returns 0 (also with no sweep), or -1 with errno. */
+int pc_fastpath_sweep(pc_ctsweep_fn *sweep, const struct pc_marks *marks, uint32_t gen,
+		      struct pc_ctsweep_stats *st);
+
+/* Counts and logs a sweep's outcome (rc and err as pc_fastpath_sweep
+ * returned them): a failure is a warning and changes nothing else. */
+void pc_fastpath_sweep_done(struct pc_fastpath *f, uint32_t gen, int rc, int err,
+			    const struct pc_ctsweep_stats *st);
 
 #endif

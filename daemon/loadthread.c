@@ -6,6 +6,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "fastpath.h"
+
 int pc_loadthread_open(struct pc_loadthread *l)
 {
 	*l = (struct pc_loadthread){ .efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) };
@@ -25,7 +27,8 @@ void pc_loadthread_close(struct pc_loadthread *l)
 	l->efd = -1;
 }
 
-/* The thread: only its own table and diag, no logging, no shared state. */
+/* The thread: only its own table, diag and sweep outcome, no logging, no
+ * shared state (the main thread logs the sweep's outcome). */
 static void *load(void *arg)
 {
 	struct pc_loadthread *l = arg;
@@ -33,6 +36,13 @@ static void *load(void *arg)
 
 	if ((l->diag = pc_diag_new()))
 		l->table = pc_table_load(l->conf, l->old ? l->old->nrows : 0, l->diag);
+	/* nothing marks connections with sweep_gen yet: the table in service
+	 * marks with its own generation */
+	if (l->table && l->table->set->stateful && l->sweep) {
+		l->sweep_rc = pc_fastpath_sweep(l->sweep, &l->marks, l->sweep_gen, &l->sweep_st);
+		l->sweep_err = l->sweep_rc < 0 ? errno : 0;
+		l->swept = true;
+	}
 	while (write(l->efd, &one, sizeof(one)) < 0 && errno == EINTR)
 		;
 	return NULL;
@@ -50,12 +60,21 @@ int pc_loadthread_start(struct pc_loadthread *l, const char *conf, const struct 
 	l->old = old;
 	l->diag = NULL;
 	l->table = NULL;
+	l->swept = false;
 	if ((err = pthread_create(&l->thread, NULL, load, l))) {
 		errno = err;
 		return -1;
 	}
 	l->busy = true;
 	return 0;
+}
+
+void pc_loadthread_sweep(struct pc_loadthread *l, pc_ctsweep_fn *sweep, const struct pc_marks *m,
+			 uint32_t gen)
+{
+	l->sweep = sweep;
+	l->marks = *m;
+	l->sweep_gen = gen;
 }
 
 struct pc_table *pc_loadthread_finish(struct pc_loadthread *l, struct pc_diag **diag)

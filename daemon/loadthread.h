@@ -6,7 +6,9 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "ctsweep.h"
 #include "diag.h"
+#include "marks.h"
 #include "table.h"
 
 struct pc_loadthread {
@@ -17,6 +19,13 @@ struct pc_loadthread {
 	const struct pc_table *old; /* the table in service: stays alive until the load is finished */
 	struct pc_diag *diag;   /* written by the thread, read after the join */
 	struct pc_table *table;
+	/* a stateful table's generation cleared from conntrack before it serves */
+	pc_ctsweep_fn *sweep;   /* NULL: no sweep */
+	struct pc_marks marks;
+	uint32_t sweep_gen;
+	bool swept;             /* the sweep ran: its outcome below */
+	int sweep_rc, sweep_err;
+	struct pc_ctsweep_stats sweep_st;
 };
 
 /* Returns 0, or -1 with errno. */
@@ -28,6 +37,11 @@ void pc_loadthread_close(struct pc_loadthread *l);
  * old (may be NULL).
  * Returns 0, or -1 with errno (EBUSY: a load runs). */
 int pc_loadthread_start(struct pc_loadthread *l, const char *conf, const struct pc_table *old);
+
+/* The next load, once its table is stateful, sweeps generation gen of
+ * marks with sweep (fastpath.h pc_fastpath_sweep) before it finishes. */
+void pc_loadthread_sweep(struct pc_loadthread *l, pc_ctsweep_fn *sweep, const struct pc_marks *m,
+			 uint32_t gen);
 
 /* Waits for the load (at once when efd was readable) and hands over its
  * result: the table, or NULL with the errors in *diag (*diag is NULL when

@@ -159,6 +159,7 @@ void pc_daemon_reload(struct pc_daemon *d)
 		   (unsigned long long)(pc_mono_ns() / 1000));
 	d->reload.time = (int64_t)time(NULL);
 	d->reload.started_ns = pc_mono_ns();
+	pc_loadthread_sweep(&d->loader, d->fast.sweep, &d->fast.marks, pc_fastpath_next(&d->fast));
 	if (pc_loadthread_start(&d->loader, d->conf, d->table) == 0)
 		return;
 	d->reload.ms = 0;
@@ -175,6 +176,9 @@ void pc_daemon_reload_done(struct pc_daemon *d)
 	if (!d->loader.busy)
 		return;
 	t = pc_loadthread_finish(&d->loader, &diag);
+	if (d->loader.swept)
+		pc_fastpath_sweep_done(&d->fast, d->loader.sweep_gen, d->loader.sweep_rc,
+				       d->loader.sweep_err, &d->loader.sweep_st);
 	d->reload.ms = (pc_mono_ns() - d->reload.started_ns) / PC_NS_PER_MS;
 	if (diag) {
 		apply(d, t, diag);

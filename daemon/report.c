@@ -114,6 +114,8 @@ static void fill_status(struct pc_daemon *d, struct pc_status *st, bool running,
 	st->untracked = tot.untracked;
 	st->stateful = t->set->stateful;
 	st->fast_generation = d->fast.applied;
+	st->fast_swept = d->fast.swept;
+	st->fast_sweep_errors = d->fast.sweep_errors;
 	st->conntrack_count = proc_u64("/proc/sys/net/netfilter/nf_conntrack_count");
 	st->conntrack_max = proc_u64("/proc/sys/net/netfilter/nf_conntrack_max");
 	if (qs) {

@@ -57,6 +57,16 @@ static void tee_to_vlog(void *arg, int pri, const char *msg)
 	pc_vlogshare_message(&d->vlog, level, msg);
 }
 
+/* Connections an earlier daemon decided under the first generation lose
+ * that verdict: nothing marks with it yet. */
+static void sweep(struct pc_daemon *d)
+{
+	struct pc_ctsweep_stats st;
+	int rc = pc_fastpath_sweep(d->fast.sweep, &d->fast.marks, d->fast.gen, &st);
+
+	pc_fastpath_sweep_done(&d->fast, d->fast.gen, rc, rc < 0 ? errno : 0, &st);
+}
+
 static int load(struct pc_daemon *d)
 {
 	struct pc_diag *diag = pc_diag_new();
@@ -96,6 +106,8 @@ static int load(struct pc_daemon *d)
 	}
 	d->table->marks = d->fast.marks;
 	d->table->gen = d->fast.gen;
+	if (d->table->set->stateful)
+		sweep(d);
 	d->queue_lo = d->table->set->queue_lo;
 	d->queue_hi = d->table->set->queue_hi;
 	d->pid_file = d->table->set->pid_file ? strdup(d->table->set->pid_file) : NULL;

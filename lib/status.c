@@ -64,6 +64,8 @@ static const struct field fields[] = {
 	F("invalid", T_U64, invalid),
 	F("untracked", T_U64, untracked),
 	F("fast-path-generation", T_U64, fast_generation),
+	F("fast-path-swept", T_U64, fast_swept),
+	F("fast-path-sweep-errors", T_U64, fast_sweep_errors),
 	F("conntrack-count", T_U64, conntrack_count),
 	F("conntrack-max", T_U64, conntrack_max),
 	F("log-write-errors", T_U64, log_write_errors),

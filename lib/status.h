@@ -58,6 +58,8 @@ struct pc_status {
 	uint64_t invalid;         /* packets of no connection: dropped */
 	uint64_t untracked;       /* packets conntrack does not track: decided alone */
 	uint64_t fast_generation; /* the generation the kernel's fast path accepts (0: none) */
+	uint64_t fast_swept;      /* conntrack entries cleared before their generation came round */
+	uint64_t fast_sweep_errors; /* sweeps that failed, entries that could not be cleared */
 	uint64_t conntrack_count; /* /proc/sys/net/netfilter/nf_conntrack_count (0: unknown) */
 	uint64_t conntrack_max;   /* nf_conntrack_max (0: unknown) */
 	uint64_t log_write_errors;  /* verdict log lines not written (full disk, ...) */

@@ -97,6 +97,10 @@ static void print_connections(const struct pc_status *st)
 		       "kernel)\n", st->fast_generation);
 	else
 		printf("fast path:      not set (every packet goes through the daemon)\n");
+	if (st->fast_swept || st->fast_sweep_errors)
+		printf("  swept:        %" PRIu64 " idle connections judged again when their "
+		       "generation came round, %" PRIu64 " errors\n", st->fast_swept,
+		       st->fast_sweep_errors);
 	if (!st->conntrack_max)
 		return;
 	printf("conntrack:      %" PRIu64 " of %" PRIu64 " entries", st->conntrack_count,

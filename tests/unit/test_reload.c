@@ -460,6 +460,98 @@ START_TEST(failed_fast_path_still_reloads)
 }
 END_TEST
 
+/* The conntrack sweep's stand-in: records what it was asked, then clears
+ * sweep_clears entries or fails with sweep_errno. */
+static uint32_t sweep_gen, sweep_mask, sweep_table_gen;
+static unsigned sweep_calls;
+static uint64_t sweep_clears;
+static int sweep_errno;
+
+static int fake_sweep(const struct pc_marks *m, uint32_t gen, struct pc_ctsweep_stats *st)
+{
+	sweep_calls++;
+	sweep_gen = gen;
+	sweep_mask = m->mask;
+	sweep_table_gen = d.table->gen; /* the table in service while it runs */
+	if (sweep_errno) {
+		errno = sweep_errno;
+		return -1;
+	}
+	st->cleared = sweep_clears;
+	return 0;
+}
+
+START_TEST(reload_sweeps_the_coming_generation)
+{
+	char text[1024];
+	struct pc_status st;
+
+	snprintf(text, sizeof(text), stateful_text, "yes", "0x3f");
+	up(text);
+	d.fast.sweep = fake_sweep;
+	sweep_calls = 0;
+	sweep_errno = 0;
+	sweep_clears = 3;
+	sighup();
+	ck_assert_int_eq(d.reload.result, PC_RELOAD_OK);
+	ck_assert_uint_eq(sweep_calls, 1);
+	ck_assert_uint_eq(sweep_gen, d.table->gen); /* the new table's */
+	ck_assert_uint_eq(sweep_gen, 2);
+	ck_assert_uint_eq(sweep_table_gen, 1); /* before it served */
+	ck_assert_uint_eq(sweep_mask, MASK6);
+	ck_assert_ptr_nonnull(strstr(logged, "fast path: 3 connections idle since generation 2 "
+				     "will be judged again"));
+	/* nothing cleared: no line */
+	sweep_clears = 0;
+	logged[0] = '\0';
+	sighup();
+	ck_assert_uint_eq(sweep_calls, 2);
+	ck_assert_uint_eq(sweep_gen, 3);
+	ck_assert_ptr_null(strstr(logged, "judged again"));
+	read_status(&st);
+	ck_assert_uint_eq(st.fast_swept, 3);
+	ck_assert_uint_eq(st.fast_sweep_errors, 0);
+	pc_status_clear(&st);
+	/* a stateless table saves no verdict: nothing to sweep */
+	put_stateful("no", "0x3f");
+	sighup();
+	ck_assert_uint_eq(sweep_calls, 2);
+	down();
+}
+END_TEST
+
+START_TEST(failed_sweep_still_reloads)
+{
+	char text[1024];
+	struct pc_status st;
+
+	snprintf(text, sizeof(text), stateful_text, "yes", "0x3f");
+	up(text);
+	d.fast.sweep = fake_sweep;
+	sweep_calls = 0;
+	sweep_errno = EPERM;
+	sighup();
+	/* the table serves and the fast path moves; a warning says what is at risk */
+	ck_assert_int_eq(d.reload.result, PC_RELOAD_OK);
+	ck_assert_uint_eq(sweep_calls, 1);
+	ck_assert_uint_eq(d.table->gen, 2);
+	ck_assert_uint_eq(pc_test_ipt_gen(MASK6, 0), 2);
+	ck_assert_ptr_nonnull(strstr(logged, "fast path: cannot clear generation 2 from conntrack "
+				     "(Operation not permitted)"));
+	read_status(&st);
+	ck_assert_uint_eq(st.fast_sweep_errors, 1);
+	ck_assert_uint_eq(st.fast_swept, 0);
+	pc_status_clear(&st);
+	/* a broken file: the sweep does not run (no table), the old one serves */
+	put_conf(broken);
+	sighup();
+	ck_assert_int_eq(d.reload.result, PC_RELOAD_FAILED);
+	ck_assert_uint_eq(sweep_calls, 1);
+	sweep_errno = 0;
+	down();
+}
+END_TEST
+
 START_TEST(verdict_log_kept_or_replaced)
 {
 	char text[2 * PATH_MAX + 512], logfile[PATH_MAX];
@@ -605,6 +697,8 @@ static Suite *reload_suite(void)
 	tcase_add_test(tc, stateful_reload_moves_the_fast_path);
 	tcase_add_test(tc, stateless_reloads_leave_the_chains_alone);
 	tcase_add_test(tc, failed_fast_path_still_reloads);
+	tcase_add_test(tc, reload_sweeps_the_coming_generation);
+	tcase_add_test(tc, failed_sweep_still_reloads);
 	tcase_add_test(tc, verdict_log_kept_or_replaced);
 	suite_add_tcase(s, tc);
 	tcase_add_unchecked_fixture(tl, pc_test_base_make, pc_test_base_remove);

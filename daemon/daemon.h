@@ -74,6 +74,10 @@ void pc_daemon_reload(struct pc_daemon *d);
 /* The load finished (the loader's eventfd is readable): swaps the new table
  * in between two packets, or keeps the old one on any error. */
 void pc_daemon_reload_done(struct pc_daemon *d);
+/* With a stateful table and a sweep: clears the next generation from
+ * conntrack on the loader thread now (ctsweep.h), so that the next reload
+ * need not; its end is reported like a load's (pc_daemon_reload_done). */
+void pc_daemon_sweep_ahead(struct pc_daemon *d);
 /* The verdict log settings of a policy. */
 void pc_daemon_vlog_cfg(const struct pc_settings *s, struct pc_vlog_cfg *cfg);
 

@@ -25,6 +25,7 @@ struct pc_fastpath {
 	pc_ctsweep_fn *sweep;  /* clears a generation from conntrack (pc_ctsweep_run); NULL: none */
 	uint64_t swept;        /* conntrack entries cleared, since start */
 	uint64_t sweep_errors; /* sweeps that failed and entries that could not be cleared */
+	uint32_t swept_ahead;  /* the next generation, swept while the current one serves (0: none) */
 };
 
 /* Lays out mask and picks the first generation: with read, one the chains

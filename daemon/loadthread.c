@@ -34,11 +34,11 @@ static void *load(void *arg)
 	struct pc_loadthread *l = arg;
 	uint64_t one = 1;
 
-	if ((l->diag = pc_diag_new()))
+	if (!l->sweep_only && (l->diag = pc_diag_new()))
 		l->table = pc_table_load(l->conf, l->old ? l->old->nrows : 0, l->diag);
 	/* nothing marks connections with sweep_gen yet: the table in service
 	 * marks with its own generation */
-	if (l->table && l->table->set->stateful && l->sweep) {
+	if (l->sweep && (l->sweep_only || (l->table && l->table->set->stateful))) {
 		l->sweep_rc = pc_fastpath_sweep(l->sweep, &l->marks, l->sweep_gen, &l->sweep_st);
 		l->sweep_err = l->sweep_rc < 0 ? errno : 0;
 		l->swept = true;
@@ -48,7 +48,8 @@ static void *load(void *arg)
 	return NULL;
 }
 
-int pc_loadthread_start(struct pc_loadthread *l, const char *conf, const struct pc_table *old)
+static int spawn(struct pc_loadthread *l, const char *conf, const struct pc_table *old,
+		 bool sweep_only)
 {
 	int err;
 
@@ -58,6 +59,7 @@ int pc_loadthread_start(struct pc_loadthread *l, const char *conf, const struct 
 	}
 	l->conf = conf;
 	l->old = old;
+	l->sweep_only = sweep_only;
 	l->diag = NULL;
 	l->table = NULL;
 	l->swept = false;
@@ -67,6 +69,16 @@ int pc_loadthread_start(struct pc_loadthread *l, const char *conf, const struct 
 	}
 	l->busy = true;
 	return 0;
+}
+
+int pc_loadthread_start(struct pc_loadthread *l, const char *conf, const struct pc_table *old)
+{
+	return spawn(l, conf, old, false);
+}
+
+int pc_loadthread_start_sweep(struct pc_loadthread *l)
+{
+	return spawn(l, NULL, NULL, true);
 }
 
 void pc_loadthread_sweep(struct pc_loadthread *l, pc_ctsweep_fn *sweep, const struct pc_marks *m,

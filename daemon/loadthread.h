@@ -23,6 +23,7 @@ struct pc_loadthread {
 	pc_ctsweep_fn *sweep;   /* NULL: no sweep */
 	struct pc_marks marks;
 	uint32_t sweep_gen;
+	bool sweep_only;        /* the job is a sweep ahead, no load */
 	bool swept;             /* the sweep ran: its outcome below */
 	int sweep_rc, sweep_err;
 	struct pc_ctsweep_stats sweep_st;
@@ -38,7 +39,13 @@ void pc_loadthread_close(struct pc_loadthread *l);
  * Returns 0, or -1 with errno (EBUSY: a load runs). */
 int pc_loadthread_start(struct pc_loadthread *l, const char *conf, const struct pc_table *old);
 
-/* The next load, once its table is stateful, sweeps generation gen of
+/* Starts a sweep ahead of the next reload: only the sweep
+ * pc_loadthread_sweep set, no load; pc_loadthread_finish then returns NULL
+ * with *diag NULL, and sweep_only says it was one.
+ * Returns 0, or -1 with errno (EBUSY: a job runs). */
+int pc_loadthread_start_sweep(struct pc_loadthread *l);
+
+/* The next job, once its table is stateful (a sweep ahead: always), sweeps generation gen of
  * marks with sweep (fastpath.h pc_fastpath_sweep) before it finishes. */
 void pc_loadthread_sweep(struct pc_loadthread *l, pc_ctsweep_fn *sweep, const struct pc_marks *m,
 			 uint32_t gen);

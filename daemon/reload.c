@@ -136,7 +136,42 @@ static void apply(struct pc_daemon *d, struct pc_table *t, const struct pc_diag 
 		 t->nrules, t->enabled, (unsigned long long)d->reload.ms);
 }
 
-/* Publishes the result of an attempt; starts the next one if asked for. */
+void pc_daemon_sweep_ahead(struct pc_daemon *d)
+{
+	uint32_t gen = pc_fastpath_next(&d->fast);
+
+	if (!d->fast.sweep || !d->table->set->stateful || d->fast.swept_ahead == gen ||
+	    d->loader.busy)
+		return;
+	pc_loadthread_sweep(&d->loader, d->fast.sweep, &d->fast.marks, gen);
+	if (pc_loadthread_start_sweep(&d->loader) < 0)
+		pc_log_warn("fast path: cannot sweep ahead (the next reload sweeps)");
+}
+
+/* A sweep ahead finished: the next reload need not sweep its generation
+ * when this one cleared every entry of it. */
+static void sweep_ahead_done(struct pc_daemon *d)
+{
+	struct pc_diag *diag;
+	struct pc_loadthread *l = &d->loader;
+
+	pc_loadthread_finish(l, &diag);
+	if (l->swept) {
+		pc_fastpath_sweep_done(&d->fast, l->sweep_gen, l->sweep_rc, l->sweep_err,
+				       &l->sweep_st);
+		if (l->sweep_rc == 0 && l->sweep_st.errors == 0)
+			d->fast.swept_ahead = l->sweep_gen;
+		if (l->sweep_rc < 0 || l->sweep_st.cleared || l->sweep_st.errors)
+			pc_daemon_write_status(d, true);
+	}
+	if (d->reload_again) {
+		d->reload_again = false;
+		pc_daemon_reload(d);
+	}
+}
+
+/* Publishes the result of an attempt; starts the next one if asked for,
+ * else the sweep ahead of the next. */
 static void finished(struct pc_daemon *d)
 {
 	d->reload.generation++;
@@ -146,11 +181,15 @@ static void finished(struct pc_daemon *d)
 	if (d->reload_again) {
 		d->reload_again = false;
 		pc_daemon_reload(d);
+	} else {
+		pc_daemon_sweep_ahead(d);
 	}
 }
 
 void pc_daemon_reload(struct pc_daemon *d)
 {
+	uint32_t gen;
+
 	if (d->loader.busy) {
 		d->reload_again = true;
 		return;
@@ -159,7 +198,11 @@ void pc_daemon_reload(struct pc_daemon *d)
 		   (unsigned long long)(pc_mono_ns() / 1000));
 	d->reload.time = (int64_t)time(NULL);
 	d->reload.started_ns = pc_mono_ns();
-	pc_loadthread_sweep(&d->loader, d->fast.sweep, &d->fast.marks, pc_fastpath_next(&d->fast));
+	/* swept ahead: nothing has marked with gen since */
+	gen = pc_fastpath_next(&d->fast);
+	pc_loadthread_sweep(&d->loader, d->fast.swept_ahead == gen ? NULL : d->fast.sweep,
+			    &d->fast.marks, gen);
+	d->fast.swept_ahead = 0;
 	if (pc_loadthread_start(&d->loader, d->conf, d->table) == 0)
 		return;
 	d->reload.ms = 0;
@@ -175,6 +218,10 @@ void pc_daemon_reload_done(struct pc_daemon *d)
 
 	if (!d->loader.busy)
 		return;
+	if (d->loader.sweep_only) {
+		sweep_ahead_done(d);
+		return;
+	}
 	t = pc_loadthread_finish(&d->loader, &diag);
 	if (d->loader.swept)
 		pc_fastpath_sweep_done(&d->fast, d->loader.sweep_gen, d->loader.sweep_rc,

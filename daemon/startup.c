@@ -221,6 +221,7 @@ int pc_daemon_serve(struct pc_daemon *d)
 		    d->table->set->stateful ? "stateful" : "stateless",
 		    d->conf_abs ? d->conf_abs : d->conf);
 	start_watchdog(d);
+	pc_daemon_sweep_ahead(d);
 	pc_notifyf("READY=1\nMAINPID=%ld\nSTATUS=%s: %zu rules, %zu enabled", (long)getpid(),
 		   queue, d->table->nrules, d->table->enabled);
 	return 0;

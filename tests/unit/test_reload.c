@@ -164,10 +164,13 @@ static void load_finishes(void)
 	pc_daemon_reload_done(&d);
 }
 
+/* A SIGHUP and everything it starts: the load, then a sweep ahead (and a
+ * load asked for during it). */
 static void sighup(void)
 {
 	pc_daemon_reload(&d);
-	load_finishes();
+	while (d.loader.busy)
+		load_finishes();
 }
 
 /* Every chore queued so far is done (the status file is written). */
@@ -463,16 +466,21 @@ END_TEST
 /* The conntrack sweep's stand-in: records what it was asked, then clears
  * sweep_clears entries or fails with sweep_errno. */
 static uint32_t sweep_gen, sweep_mask, sweep_table_gen;
+static uint32_t sweep_gens[16], sweep_table_gens[16]; /* of each call */
 static unsigned sweep_calls;
 static uint64_t sweep_clears;
 static int sweep_errno;
 
 static int fake_sweep(const struct pc_marks *m, uint32_t gen, struct pc_ctsweep_stats *st)
 {
-	sweep_calls++;
 	sweep_gen = gen;
 	sweep_mask = m->mask;
 	sweep_table_gen = d.table->gen; /* the table in service while it runs */
+	if (sweep_calls < 16) {
+		sweep_gens[sweep_calls] = gen;
+		sweep_table_gens[sweep_calls] = sweep_table_gen;
+	}
+	sweep_calls++;
 	if (sweep_errno) {
 		errno = sweep_errno;
 		return -1;
@@ -494,28 +502,54 @@ START_TEST(reload_sweeps_the_coming_generation)
 	sweep_clears = 3;
 	sighup();
 	ck_assert_int_eq(d.reload.result, PC_RELOAD_OK);
-	ck_assert_uint_eq(sweep_calls, 1);
-	ck_assert_uint_eq(sweep_gen, d.table->gen); /* the new table's */
-	ck_assert_uint_eq(sweep_gen, 2);
-	ck_assert_uint_eq(sweep_table_gen, 1); /* before it served */
+	/* the reload's own sweep, of the new table's generation before it
+	 * served; then, with it in service, the sweep ahead of the next one */
+	ck_assert_uint_eq(sweep_calls, 2);
+	ck_assert_uint_eq(d.table->gen, 2);
+	ck_assert_uint_eq(sweep_gens[0], 2);
+	ck_assert_uint_eq(sweep_table_gens[0], 1);
+	ck_assert_uint_eq(sweep_gens[1], 3);
+	ck_assert_uint_eq(sweep_table_gens[1], 2);
+	ck_assert_uint_eq(d.fast.swept_ahead, 3);
 	ck_assert_uint_eq(sweep_mask, MASK6);
 	ck_assert_ptr_nonnull(strstr(logged, "fast path: 3 connections idle since generation 2 "
 				     "will be judged again"));
-	/* nothing cleared: no line */
+	ck_assert_ptr_nonnull(strstr(logged, "fast path: 3 connections idle since generation 3 "
+				     "will be judged again"));
+	/* swept ahead: the reload to 3 does not sweep, and sweeps 4 ahead;
+	 * nothing cleared: no line */
 	sweep_clears = 0;
 	logged[0] = '\0';
 	sighup();
-	ck_assert_uint_eq(sweep_calls, 2);
-	ck_assert_uint_eq(sweep_gen, 3);
+	ck_assert_uint_eq(d.table->gen, 3);
+	ck_assert_uint_eq(sweep_calls, 3);
+	ck_assert_uint_eq(sweep_gens[2], 4);
+	ck_assert_uint_eq(sweep_table_gens[2], 3);
 	ck_assert_ptr_null(strstr(logged, "judged again"));
 	read_status(&st);
-	ck_assert_uint_eq(st.fast_swept, 3);
+	ck_assert_uint_eq(st.fast_swept, 6);
 	ck_assert_uint_eq(st.fast_sweep_errors, 0);
 	pc_status_clear(&st);
-	/* a stateless table saves no verdict: nothing to sweep */
+	/* a SIGHUP during the sweep ahead: the reload waits for it, then
+	 * needs no sweep of its own */
+	pc_daemon_sweep_ahead(&d); /* already swept: nothing starts */
+	ck_assert(!d.loader.busy);
+	d.fast.swept_ahead = 0;
+	pc_daemon_sweep_ahead(&d);
+	ck_assert(d.loader.busy);
+	pc_daemon_reload(&d);
+	ck_assert(d.reload_again);
+	while (d.loader.busy)
+		load_finishes();
+	ck_assert_uint_eq(d.table->gen, 4);
+	ck_assert_uint_eq(sweep_calls, 5); /* 4 ahead, then 5 ahead */
+	ck_assert_uint_eq(sweep_gens[3], 4);
+	ck_assert_uint_eq(sweep_gens[4], 5);
+	/* a stateless table saves no verdict: nothing to sweep, nothing ahead */
 	put_stateful("no", "0x3f");
 	sighup();
-	ck_assert_uint_eq(sweep_calls, 2);
+	ck_assert_uint_eq(sweep_calls, 5);
+	ck_assert(!d.loader.busy);
 	down();
 }
 END_TEST
@@ -531,23 +565,40 @@ START_TEST(failed_sweep_still_reloads)
 	sweep_calls = 0;
 	sweep_errno = EPERM;
 	sighup();
-	/* the table serves and the fast path moves; a warning says what is at risk */
+	/* the table serves and the fast path moves; a warning says what is at
+	 * risk; the sweep ahead fails too and is not taken for done */
 	ck_assert_int_eq(d.reload.result, PC_RELOAD_OK);
-	ck_assert_uint_eq(sweep_calls, 1);
+	ck_assert_uint_eq(sweep_calls, 2);
 	ck_assert_uint_eq(d.table->gen, 2);
 	ck_assert_uint_eq(pc_test_ipt_gen(MASK6, 0), 2);
 	ck_assert_ptr_nonnull(strstr(logged, "fast path: cannot clear generation 2 from conntrack "
 				     "(Operation not permitted)"));
+	ck_assert_uint_eq(d.fast.swept_ahead, 0);
 	read_status(&st);
-	ck_assert_uint_eq(st.fast_sweep_errors, 1);
+	ck_assert_uint_eq(st.fast_sweep_errors, 2);
 	ck_assert_uint_eq(st.fast_swept, 0);
 	pc_status_clear(&st);
-	/* a broken file: the sweep does not run (no table), the old one serves */
+	/* a broken file: the reload's sweep does not run (no table), the old
+	 * one serves; the sweep ahead is tried again */
 	put_conf(broken);
 	sighup();
 	ck_assert_int_eq(d.reload.result, PC_RELOAD_FAILED);
-	ck_assert_uint_eq(sweep_calls, 1);
+	ck_assert_uint_eq(sweep_calls, 3);
+	ck_assert_uint_eq(sweep_gens[2], 3);
+	/* it works now: the next reload leaves generation 3 alone */
 	sweep_errno = 0;
+	logged[0] = '\0';
+	put_stateful("yes", "0x3f");
+	d.fast.swept_ahead = 0;
+	pc_daemon_sweep_ahead(&d);
+	while (d.loader.busy)
+		load_finishes();
+	ck_assert_uint_eq(d.fast.swept_ahead, 3);
+	sighup();
+	ck_assert_int_eq(d.reload.result, PC_RELOAD_OK);
+	ck_assert_uint_eq(d.table->gen, 3);
+	ck_assert_uint_eq(sweep_calls, 5); /* 3 ahead, 4 ahead; none of the reload's own */
+	ck_assert_uint_eq(sweep_gens[4], 4);
 	down();
 }
 END_TEST

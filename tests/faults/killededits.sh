@@ -47,8 +47,17 @@ pc_check "an edit changes the two rules' lines only" \
 	test "$(diff "$PC_TMP/on.conf" "$PC_TMP/off.conf" | grep -c '^[<>]')" -eq 4
 pc_check "an edit reloads the daemon" grep -q "applied: portcullisd (pid $PC_DAEMON_PID) reloaded" \
 	"$PC_TMP/edit.out"
+# the shortest of three edits: one slowed by the machine's load would put
+# most kills after the rename
+for verb in enable disable; do
+	t0=$EPOCHREALTIME
+	"$PORTCULLIS" "$verb" -c "$policy" "$name" >/dev/null 2>&1 || pc_bail "$verb $name"
+	t=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
+	((t < ms)) && ms=$t
+done
+cmp -s "$policy" "$PC_TMP/off.conf" || pc_bail "enable and disable did not give the same file"
 span=$((ms * 5 / 4 + 5))
-pc_log "an edit with its reload takes ${ms} ms: kills at 0..${span} ms"
+pc_log "an edit with its reload takes ${ms} ms (the shortest of 3): kills at 0..${span} ms"
 
 changed=0 unchanged=0 finished=0 failed_edits=0 left=0 broken=0 mixed=0 stuck=0 swept=0
 for ((i = 1; i <= runs; i++)); do

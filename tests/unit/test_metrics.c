@@ -33,7 +33,7 @@ static struct pc_status sample(void)
 		.queue_dropped = 15, .user_dropped = 16, .verdict_errors = 19,
 		.bad_messages = 21, .log_suppressed = 20, .stateful = true, .connections = 22,
 		.revalidated = 23, .invalid = 24, .untracked = 25, .conntrack_count = 26,
-		.conntrack_max = 262144,
+		.conntrack_max = 262144, .fast_swept = 27, .fast_sweep_errors = 28,
 		.rule = rules, .n_rule = sizeof(rules) / sizeof(rules[0]),
 		.queue = queues, .n_queue = sizeof(queues) / sizeof(queues[0]),
 	};
@@ -85,6 +85,14 @@ static const char expected[] =
 	"their own).\n"
 	"# TYPE portcullis_untracked_packets_total counter\n"
 	"portcullis_untracked_packets_total 25\n"
+	"# HELP portcullis_fast_path_swept_total Connections idle through a wrap of the "
+	"generations, cleared to be judged again.\n"
+	"# TYPE portcullis_fast_path_swept_total counter\n"
+	"portcullis_fast_path_swept_total 27\n"
+	"# HELP portcullis_fast_path_sweep_errors_total Conntrack sweeps that failed and entries "
+	"they could not clear.\n"
+	"# TYPE portcullis_fast_path_sweep_errors_total counter\n"
+	"portcullis_fast_path_sweep_errors_total 28\n"
 	"# HELP portcullis_queue_dropped_total Packets the kernel dropped because a queue was "
 	"full.\n"
 	"# TYPE portcullis_queue_dropped_total counter\n"

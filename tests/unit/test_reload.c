@@ -96,9 +96,15 @@ static int run_checked(void *ctx, const char *const *argv, const char *input, in
 
 static const struct pc_hooks_runner ipt_checked = { run_checked, NULL };
 
+/* Replaces the policy atomically: a load running on the loader thread
+ * reads the old file or the new one, never half of one. */
 static void put_conf(const char *text)
 {
-	pc_test_puts(conf, text);
+	char tmp[PATH_MAX + 8];
+
+	snprintf(tmp, sizeof(tmp), "%s.new", conf);
+	pc_test_puts(tmp, text);
+	ck_assert_int_eq(rename(tmp, conf), 0);
 }
 
 /* A daemon serving the policy text, as main.c's load() sets it up, with
